@@ -1,0 +1,3 @@
+from reviewcoder.cli import main
+
+main()
