@@ -12,6 +12,7 @@ import html
 import io
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -154,8 +155,7 @@ def pair_heatmap(result: EvaluationResult) -> bytes:
     size = max(3.2, 0.75 * k + 1.8)
     fig = _figure(size + 0.8, size)
     ax = fig.add_subplot(1, 1, 1)
-    cmap = colormaps["RdYlBu"].copy()
-    cmap.set_bad("#f0f0f0")
+    cmap = colormaps["RdYlBu"].with_extremes(bad="#f0f0f0")
     im = ax.imshow(np.ma.masked_invalid(M), vmin=-0.2, vmax=1.0, cmap=cmap)
     for i in range(k):
         for j in range(k):
@@ -275,8 +275,9 @@ body{font-family:-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;marg
 h1{font-size:1.6rem;margin-bottom:.2rem} h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
 ul.meta{color:#444;font-size:.92rem;padding-left:1.2rem}
 table{border-collapse:collapse;font-size:.85rem;margin:.6rem 0;width:100%}
-th,td{border:1px solid #ddd;padding:.3rem .45rem;text-align:right;vertical-align:top}
-th{background:#f4f6f8;text-align:center} td:first-child,th:first-child{text-align:left}
+th,td{border:1px solid #ddd;padding:.3rem .45rem;text-align:left;vertical-align:top}
+td.num{text-align:right;white-space:nowrap}
+th{background:#f4f6f8;text-align:center} th:first-child{text-align:left}
 tr:nth-child(even) td{background:#fafbfc}
 td.low{color:#b00020} td.ok{color:#1b6c2f}
 figure{margin:1rem 0} figure img{max-width:100%;height:auto;border:1px solid #eee}
@@ -284,6 +285,9 @@ figcaption{font-size:.85rem;color:#555}
 .note{font-size:.88rem;color:#444;background:#f7f7f2;border-left:3px solid #c9c28f;padding:.5rem .8rem}
 .small{font-size:.8rem;color:#666}
 """
+
+
+_NUMERIC = re.compile(r"^(-?\d|n/a$|–$)")
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -295,8 +299,11 @@ def _html_table(header: Sequence[str], rows: Sequence[Sequence[str]], classes: S
     for i, r in enumerate(rows):
         cells = []
         for j, c in enumerate(r):
-            cls = classes[i][j] if classes else ""
-            cells.append(f'<td class="{cls}">{html.escape(str(c))}</td>' if cls else f"<td>{html.escape(str(c))}</td>")
+            cls = (classes[i][j] if classes else "").split()
+            if _NUMERIC.match(str(c)):
+                cls.append("num")
+            attr = f' class="{" ".join(cls)}"' if cls else ""
+            cells.append(f"<td{attr}>{html.escape(str(c))}</td>")
         out.append("<tr>" + "".join(cells) + "</tr>")
     out.append("</tbody></table>")
     return "".join(out)
