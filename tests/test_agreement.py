@@ -308,8 +308,9 @@ class TestMultiLabel:
 
 def test_doctests_with_published_values():
     import doctest
+    import importlib
 
-    import reviewcoder.evaluate.agreement as module
+    module = importlib.import_module("reviewcoder.evaluate.agreement")
 
     result = doctest.testmod(module)
     assert result.attempted >= 4 and result.failed == 0

@@ -7,13 +7,13 @@
   any tidy long table (:func:`agreement_from_long`).
 - :mod:`.report`: Markdown, self-contained HTML with plots, JSON.
 
-Importing this package loads numpy only; matplotlib loads when a plot is drawn.
+The table function ``agreement`` lives in :mod:`.agreement` and is not re-exported here, so that
+``reviewcoder.evaluate.agreement`` stays the module. Importing this package loads numpy only; matplotlib loads when a plot is drawn.
 """
 
 from .agreement import (
     AgreementResult,
     MultiLabelAgreement,
-    agreement,
     cohen_kappa,
     fleiss_kappa,
     gwet_ac1,
@@ -29,7 +29,6 @@ from .spans import Span, span_agreement, span_f1
 __all__ = [
     "AgreementResult",
     "MultiLabelAgreement",
-    "agreement",
     "cohen_kappa",
     "fleiss_kappa",
     "gwet_ac1",

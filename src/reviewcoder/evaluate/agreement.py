@@ -165,25 +165,31 @@ class _AlphaParts:
             idx = np.arange(K)
             C[:, idx, idx] -= self.marg
             C /= denom[:, None, None]
-            self.coinc = C.reshape(len(m), K * K)
+            self.features = np.hstack([self.marg, C.reshape(len(m), K * K)])
         elif level == "nominal":
-            self.do = (self.marg.sum(1) ** 2 - (self.marg**2).sum(1)) / denom
+            do = (self.marg.sum(1) ** 2 - (self.marg**2).sum(1)) / denom
         elif level == "interval":
             s1 = self.marg @ v
             s2 = self.marg @ (v**2)
-            self.do = 2.0 * (self.marg.sum(1) * s2 - s1**2) / denom
+            do = 2.0 * (self.marg.sum(1) * s2 - s1**2) / denom
         else:  # ratio
             self.delta = _ratio_delta(v)
-            self.do = ((self.marg @ self.delta) * self.marg).sum(1) / denom
+            do = ((self.marg @ self.delta) * self.marg).sum(1) / denom
+        if level != "ordinal":
+            self.features = np.hstack([self.marg, do[:, None]])
 
     def alpha(self, W: np.ndarray) -> np.ndarray:
         """Alpha for each row of unit weights ``W`` (n_rep, n_units)."""
-        marg = W @ self.marg  # (n_rep, K)
-        n = marg.sum(1)
+        return self.finish(W @ self.features)
+
+    def finish(self, G: np.ndarray) -> np.ndarray:
+        """Alpha from ``G = W @ self.features`` (n_rep, n_features): weighted sums per replicate."""
         v = self.values.astype(float)
+        K = v.size
+        marg = G[:, :K]  # (n_rep, K)
+        n = marg.sum(1)
         if self.level == "ordinal":
-            K = v.size
-            O = (W @ self.coinc).reshape(-1, K, K)
+            O = G[:, K:].reshape(-1, K, K)
             cum = np.cumsum(marg, axis=1)
             # delta^2_ck = (sum_{g=c..k} n_g - (n_c + n_k)/2)^2 for c <= k, symmetric
             lo = np.minimum.outer(np.arange(K), np.arange(K))
@@ -194,7 +200,7 @@ class _AlphaParts:
             d_obs = (O * delta).sum((1, 2))
             d_exp = (marg[:, :, None] * marg[:, None, :] * delta).sum((1, 2))
         else:
-            d_obs = W @ self.do
+            d_obs = G[:, K]
             if self.level == "nominal":
                 d_exp = n**2 - (marg**2).sum(1)
             elif self.level == "interval":
@@ -245,26 +251,34 @@ class _ChanceParts:
         self.pa_u = np.where(m >= 2, pa, 0.0)
         self.share = np.where(m[:, None] >= 1, share, 0.0)
         self.q = n_categories
+        self.features = np.hstack([self.pa_u[:, None], self.pair[:, None], self.rated[:, None], self.share])
 
-    def parts(self, W: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def parts(self, G: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(agreement, category shares) from ``G = W @ self.features``."""
         with np.errstate(invalid="ignore", divide="ignore"):
-            pa = (W @ self.pa_u) / (W @ self.pair)
-            pi = (W @ self.share) / (W @ self.rated)[:, None]
+            pa = G[:, 0] / G[:, 1]
+            pi = G[:, 3:] / G[:, 2][:, None]
         return pa, pi
 
     def percent(self, W: np.ndarray) -> np.ndarray:
-        return self.parts(W)[0]
+        return self.parts(W @ self.features)[0]
 
     def fleiss(self, W: np.ndarray) -> np.ndarray:
-        pa, pi = self.parts(W)
+        return self.fleiss_from(self.parts(W @ self.features))
+
+    def ac1(self, W: np.ndarray) -> np.ndarray:
+        return self.ac1_from(self.parts(W @ self.features))
+
+    def fleiss_from(self, parts: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        pa, pi = parts
         pe = (pi**2).sum(1)
         with np.errstate(invalid="ignore", divide="ignore"):
             out = (pa - pe) / (1.0 - pe)
         out[~(1.0 - pe > 1e-12)] = np.nan
         return out
 
-    def ac1(self, W: np.ndarray) -> np.ndarray:
-        pa, pi = self.parts(W)
+    def ac1_from(self, parts: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        pa, pi = parts
         if self.q < 2:
             return np.full(len(pa), np.nan)
         pe = (pi * (1.0 - pi)).sum(1) / (self.q - 1)
@@ -328,10 +342,13 @@ class _PairParts:
             ia = np.searchsorted(values, a[both])
             ib = np.searchsorted(values, b[both])
             onehot[np.flatnonzero(both), ia * K + ib] = 1.0
-        self.onehot = onehot
+        self.features = onehot
 
     def kappa(self, W: np.ndarray) -> np.ndarray:
-        tab = (W @ self.onehot).reshape(-1, self.K, self.K)
+        return self.finish(W @ self.features)
+
+    def finish(self, G: np.ndarray) -> np.ndarray:
+        tab = G.reshape(-1, self.K, self.K)
         n = tab.sum((1, 2))
         with np.errstate(invalid="ignore", divide="ignore"):
             po = np.trace(tab, axis1=1, axis2=2) / n
@@ -475,15 +492,26 @@ class _Prepared:
             if p.n_both == 0:
                 self.notes.append(f"coders {key.replace('|', ' and ')} share no unit: their Cohen's kappa is undefined")
 
+    def _features(self) -> tuple[np.ndarray, list[int]]:
+        if not hasattr(self, "_F"):
+            blocks = [self.alpha.features, self.chance.features] + [p.features for p in self.pairs.values()]
+            self._cuts = np.cumsum([0] + [b.shape[1] for b in blocks]).tolist()
+            self._F = np.hstack(blocks)
+        return self._F, self._cuts
+
     def compute(self, W: np.ndarray) -> dict[str, np.ndarray]:
+        """Every coefficient for each row of unit weights ``W`` (n_rep, n_units): one matrix product."""
+        F, cuts = self._features()
+        G = W @ F
+        chance = self.chance.parts(G[:, cuts[1] : cuts[2]])
         out = {
-            "krippendorff_alpha": self.alpha.alpha(W),
-            "fleiss_kappa": self.chance.fleiss(W),
-            "gwet_ac1": self.chance.ac1(W),
-            "percent_agreement": self.chance.percent(W),
+            "krippendorff_alpha": self.alpha.finish(G[:, cuts[0] : cuts[1]]),
+            "fleiss_kappa": self.chance.fleiss_from(chance),
+            "gwet_ac1": self.chance.ac1_from(chance),
+            "percent_agreement": chance[0],
         }
-        for key, p in self.pairs.items():
-            out[f"cohen_kappa:{key}"] = p.kappa(W)
+        for i, (key, p) in enumerate(self.pairs.items()):
+            out[f"cohen_kappa:{key}"] = p.finish(G[:, cuts[2 + i] : cuts[3 + i]])
         return out
 
 

@@ -51,6 +51,8 @@ class Span:
 
 
 def _jaccard(x: Span, y: Span) -> float:
+    if (x.start, x.end) == (y.start, y.end):
+        return 1.0  # identical spans overlap fully, empty ones included
     inter = min(x.end, y.end) - max(x.start, y.start)
     if inter <= 0:
         return 0.0
