@@ -24,6 +24,8 @@ from ..errors import CodebookError, SyncError
 from ..records import Annotation, Completion, Document
 from .doccano import DoccanoClient, ProjectInfo
 
+REVIEW_TAG = "reviewcoder:review"
+
 __all__ = [
     "PullResult", "pull_project", "project_scope", "check_project", "load_label_mapping", "LabelMapper",
     "META_DOC", "META_ITEM", "META_START", "META_END", "DEFAULT_MODEL_USERS",
@@ -225,7 +227,9 @@ def pull_project(
     """Bring every member's codes and confirmations of doccano project ``project_id`` into ``store``.
 
     Coders are doccano usernames; members named in ``model_users`` are stored as ``model:<username>``
-    with source "model". Examples that reviewcoder pushed map back to their document, unit and offsets
+    with source "model". In a review project (tag ``reviewcoder:review``) coders saw the model's
+    suggestions, so their codes are stored as ``review:<username>`` with source "review", apart from
+    their independent codes. Examples that reviewcoder pushed map back to their document, unit and offsets
     through their meta; other examples become documents ``<meta id>`` or ``doccano-<project>-<example>``.
     """
     say = progress or (lambda _msg: None)
@@ -235,6 +239,7 @@ def pull_project(
     kind = info.label_kind or "category"
     scope = project_scope(client.url, info.id)
     model_users = set(model_users)
+    review = REVIEW_TAG in info.tags
 
     say(f"listing the examples of project {info.id}")
     units = _units(client, info)
@@ -260,8 +265,12 @@ def pull_project(
     members = set(everything) | set(confirmed)
     for username in sorted(members):
         is_model = username in model_users
-        coder = f"model:{username}" if is_model else username
-        source = "model" if is_model else "human"
+        if is_model:
+            coder, source = f"model:{username}", "model"
+        elif review:  # codes made with the model's suggestions in view: never mixed with independent codes
+            coder, source = f"review:{username}", "review"
+        else:
+            coder, source = username, "human"
         anns: dict[tuple, Annotation] = {}
         for record in everything.get(username, []):
             unit = unit_of(record, username)
@@ -291,6 +300,7 @@ def pull_project(
     if add_documents:
         plan.documents = _documents_to_add(store, units.values(), info)
 
+    _check_no_overlap(store, scope, plan)
     say("writing to the store")
     results: dict[str, dict[str, int]] = {}
     skipped: list[str] = []
@@ -314,6 +324,24 @@ def pull_project(
         project=info.id, project_type=info.project_type, scope=scope, examples=len(units), documents_added=added_docs,
         coders=results, requests=client.stats.requests - before, skipped_members=tuple(skipped),
     )
+
+
+def _check_no_overlap(store, scope: str, plan: _Plan) -> None:
+    """One coder, one code per unit and theme: refuse codes that the store already holds from elsewhere."""
+    pulled = {(coder, a.item, a.theme, a.start, a.end) for coder, anns in plan.annotations.items() for a in anns}
+    if not pulled:
+        return
+    clashes = [
+        (a.coder, a.item, a.theme, a.origin) for a in store.annotations()
+        if not a.origin.startswith(scope) and (a.coder, a.item, a.theme, a.start, a.end) in pulled
+    ]
+    if clashes:
+        coder, item, theme, origin = clashes[0]
+        raise SyncError(
+            f"coder {coder!r} already has {theme!r} on {item!r} in the store from {origin or 'an import'} "
+            f"({len(clashes)} such code(s)); a coder codes a unit once: pull this project into another store, "
+            "or remove the other copy first"
+        )
 
 
 def _coders_with_state(store, scope: str) -> set[str]:
