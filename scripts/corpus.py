@@ -74,7 +74,7 @@ def cmd_documents() -> None:
     print(f"{len(rows)} documents, {n_units} coding units -> {CORPUS / 'documents.jsonl'}")
 
 
-def cmd_batches(n_batches: int = 3) -> None:
+def cmd_batches(n_batches: int = 4) -> None:
     docs = read_documents()
     out = CODING / "batches"
     out.mkdir(parents=True, exist_ok=True)
