@@ -38,7 +38,15 @@ import numpy as np
 
 from ..errors import AgreementError, InputError
 from ..records import Annotation, Completion
-from .agreement import AgreementResult, MultiLabelAgreement, agreement, multilabel_agreement
+from .agreement import (
+    AgreementResult,
+    MultiLabelAgreement,
+    _Prepared,
+    _result,
+    agreement,
+    bootstrap_weights,
+    multilabel_agreement,
+)
 from .metrics import precision_recall_f1, theme_confusion, top_confusions
 
 __all__ = [
@@ -408,6 +416,7 @@ def evaluate_predictions(
     rows = {name: i for i, name in enumerate(humans)}
     members = humans + ([CONSENSUS_CODER] if (~np.isnan(R_ref)).any() else []) + [model_id]
     pairs: dict[str, dict[str, dict[str, Any] | None]] = {}
+    W = bootstrap_weights(n_units, n_boot, seed) if n_boot else None  # the same resamples as above
     for t, theme in enumerate(themes):
         full = {**{h: R3_h[t, rows[h]] for h in humans}, CONSENSUS_CODER: R_ref[t], model_id: R_model[t]}
         pairs[theme] = {}
@@ -417,9 +426,8 @@ def evaluate_predictions(
                     continue  # a coder vs a majority built from that coder says little
                 key = f"{a}|{b}"
                 try:
-                    res = agreement(np.vstack([full[a], full[b]]), [a, b], categories=(0.0, 1.0),
-                                    n_boot=n_boot, confidence=confidence, seed=seed)
-                    pairs[theme][key] = _pair_summary(res)
+                    prep = _Prepared(np.vstack([full[a], full[b]]), [a, b], "nominal", (0.0, 1.0))
+                    pairs[theme][key] = _pair_summary(_result(prep, W, confidence))
                 except AgreementError as exc:
                     pairs[theme][key] = None
                     notes.append(f"{theme}, {a} vs {b}: {exc}")
