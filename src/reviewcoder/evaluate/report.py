@@ -115,6 +115,7 @@ def agreement_plot(result: EvaluationResult) -> bytes:
     ax.set_yticks(y)
     ax.set_yticklabels([r["theme"] for r in rows], fontsize=8)
     ax.set_xlim(-0.5, 1.02)
+    ax.set_ylim(-0.6, n - 0.4)
     ax.set_xlabel("agreement (1 = perfect, 0 = chance); dotted 0.667, dashed 0.800", fontsize=8)
     ax.tick_params(axis="x", labelsize=8)
     ax.grid(axis="x", color="#eee")
@@ -167,8 +168,10 @@ def pair_heatmap(result: EvaluationResult) -> bytes:
     ax.set_xticklabels(short, rotation=35, ha="right", fontsize=8)
     ax.set_yticks(range(k))
     ax.set_yticklabels(short, fontsize=8)
-    ax.set_title("Mean Cohen's kappa over themes\n(grey: not computed; a coder vs a majority that includes them is left out)",
-                 fontsize=9)
+    title = "Mean Cohen's kappa over themes"
+    if result.reference == "majority":
+        title += "\n(grey: not computed; a coder vs a majority that includes them is left out)"
+    ax.set_title(title, fontsize=9)
     cbar = fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
     cbar.ax.tick_params(labelsize=7)
     return _png(fig)
