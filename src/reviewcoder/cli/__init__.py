@@ -17,7 +17,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_AREAS = ("core", "classify", "evaluate", "sync")
+_AREAS = ("core", "classify", "evaluate", "sync", "exchange")
 
 
 def _register_all() -> None:
