@@ -258,3 +258,25 @@ class TestCommands:
         data = json.loads((tmp_path / "out" / "rep.json").read_text(encoding="utf-8"))
         direct = evaluate_predictions((anns, comps), preds, cb, n_boot=50)
         assert data["theme_table"][0]["coders_alpha"] == pytest.approx(direct.theme_table()[0]["coders_alpha"])
+
+
+def test_span_agreement_in_evaluation(tmp_path):
+    cb = default_codebook()
+    theme = "domestic_abuse"
+    comps = [Completion("r1", "r1#p0", c) for c in ("ann", "bob")] + [Completion("r2", "r2#p0", c) for c in ("ann", "bob")]
+    anns = [
+        Annotation("r1", "ann", theme, "r1#p0"), Annotation("r1", "bob", theme, "r1#p0"),
+        Annotation("r1", "ann", theme, "r1#p0", 10, 40), Annotation("r1", "bob", theme, "r1#p0", 10, 40),
+        Annotation("r2", "ann", theme, "r2#p0"), Annotation("r2", "ann", theme, "r2#p0", 5, 20),
+    ]
+    preds = [{"id": "r1", "themes": [theme], "evidence": [{"theme": theme, "start": 30, "end": 60}]},
+             {"id": "r2", "themes": [], "evidence": []}]
+    res = evaluate_predictions((anns, comps), preds, cb, n_boot=0)
+    assert res.level == "document"
+    row = next(r for r in res.span_table() if r["theme"] == theme)
+    assert row["coders_exact_f1"] == pytest.approx(2 / 3)  # r1 shared exactly; ann's r2 span unmatched
+    # overlap: vs ann 2*1/(2+1), vs bob 2*1/(1+1); the mean of the two
+    assert row["model_exact_f1"] == 0.0 and row["model_overlap_f1"] == pytest.approx((2 / 3 + 1.0) / 2)
+    paths = write_report(res, tmp_path / "spans")
+    assert "Evidence spans" in paths["html"].read_text(encoding="utf-8")
+    assert json.loads(paths["json"].read_text(encoding="utf-8"))["span_table"]

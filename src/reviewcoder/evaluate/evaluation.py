@@ -198,6 +198,25 @@ class EvaluationResult:
     seed: int | None
     codebook: str
     notes: list[str] = field(default_factory=list)
+    spans: dict[str, Any] | None = None
+
+    def span_table(self) -> list[dict[str, Any]]:
+        """Per theme: mean span F1 (exact, overlap) between coders, and the model's evidence vs each coder."""
+        if not self.spans:
+            return []
+        rows = []
+        for theme in self.themes:
+            entry = self.spans["themes"].get(theme, {"pairs": {}})
+            human, model = {"exact": [], "overlap": []}, {"exact": [], "overlap": []}
+            for key, p in entry["pairs"].items():
+                bucket = model if self.model in key.split("|") else human
+                for mode in ("exact", "overlap"):
+                    if p[mode]["f1"] is not None:
+                        bucket[mode].append(p[mode]["f1"])
+            mean = lambda xs: float(np.mean(xs)) if xs else None  # noqa: E731
+            rows.append({"theme": theme, "coders_exact_f1": mean(human["exact"]), "coders_overlap_f1": mean(human["overlap"]),
+                         "model_exact_f1": mean(model["exact"]), "model_overlap_f1": mean(model["overlap"])})
+        return rows
 
     def pair_key(self, a: str, b: str) -> str:
         for key in (f"{a}|{b}", f"{b}|{a}"):
@@ -261,6 +280,8 @@ class EvaluationResult:
             "confusion": {"themes": list(self.themes), "matrix": np.asarray(self.confusion).tolist()},
             "top_confusions": self.top_confusions,
             "prevalence": self.prevalence,
+            "spans": self.spans,
+            "span_table": self.span_table(),
             "notes": list(self.notes),
         }
 
@@ -352,6 +373,7 @@ def evaluate_predictions(
     items = {c.item for c in comps} | {a.item for a in anns}
     docs = {c.doc_id for c in comps} | {a.doc_id for a in anns}
     level = _choose_level(level, pred_ids, items, docs)
+    span_anns, span_comps = list(anns), list(comps)
     if level == "document":
         anns, comps = labels.to_document_level(anns, comps)
         m_anns, m_comps = labels.to_document_level(m_anns, m_comps)
@@ -470,12 +492,51 @@ def evaluate_predictions(
             "reference": float(np.mean(R_ref[t, ref_ok])) if ref_ok.any() else None,
             "model": float(np.mean(R_model[t, mod_ok])) if mod_ok.any() else None,
         }
+    spans = _span_figures(span_anns, span_comps, preds, model_id, humans, themes, set(units), level)
+    if spans is not None:
+        notes.extend(spans["notes"])
     return EvaluationResult(
+        spans=spans,
         model=model_id, level=level, themes=themes, units=units, coders=humans, reference=reference,
         coders_agreement=coders_ml, with_model_agreement=with_model_ml, pairs=pairs, prf=prf,
         confusion=C, top_confusions=top_confusions(C, themes), prevalence=prevalence, n_boot=n_boot,
         confidence=confidence, seed=seed, codebook=codebook.fingerprint(), notes=notes,
     )
+
+
+def _span_figures(anns, comps, preds, model_id, humans, themes, units, level) -> dict[str, Any] | None:
+    """Span agreement among coders (and the model's evidence spans vs the coders), by document, on
+    the evaluated units' documents; None when no coder marked spans."""
+    from .spans import Span, span_agreement, spans_from_annotations
+
+    by_coder = {c: ss for c, ss in spans_from_annotations(anns).items() if c in humans}
+    if not by_coder:
+        return None
+    docs = {u.split("#", 1)[0] for u in units}
+    spans = {c: [s for s in ss if s.doc_id in docs] for c, ss in by_coder.items()}
+    completed = {c: {x.doc_id for x in comps if x.coder == c and x.doc_id in docs} for c in humans}
+    model_spans = []
+    for rec in preds:
+        doc = str(rec["id"]).split("#", 1)[0]
+        for e in rec.get("evidence") or ():
+            try:
+                model_spans.append(Span(doc, str(e["theme"]), int(e["start"]), int(e["end"])))
+            except (KeyError, TypeError, ValueError):
+                raise AgreementError(f"{rec.get('_where', rec['id'])}: an evidence entry needs theme, start and end") from None
+    if model_spans:
+        spans[model_id] = [s for s in model_spans if s.doc_id in docs]
+        completed[model_id] = {str(r["id"]).split("#", 1)[0] for r in preds} & docs
+    try:
+        out = span_agreement(spans, themes, completed=completed)
+    except AgreementError as exc:
+        return {"themes": {}, "overall": {}, "notes": [f"span agreement: {exc}"]}
+    out["notes"] = [f"spans: {n}" for n in out["notes"]]
+    if model_spans:
+        out["notes"].append(
+            "spans: the model's evidence is a few excerpts per theme and review, so its span F1 against coders who "
+            "mark every passage is low by construction; read it as 'does the evidence land on a coded passage'"
+        )
+    return out
 
 
 # --------------------------------------------------------------------------------------------------

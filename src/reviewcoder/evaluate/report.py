@@ -234,6 +234,15 @@ def _pair_rows(result: EvaluationResult) -> tuple[list[str], list[list[str]]]:
     return header, rows
 
 
+SPAN_HEADER = ["theme", "coders: exact F1", "coders: overlap F1", "model evidence vs coders: exact F1",
+               "model evidence vs coders: overlap F1"]
+
+
+def _span_rows(result: EvaluationResult) -> list[list[str]]:
+    return [[r["theme"], fmt(r["coders_exact_f1"], 2), fmt(r["coders_overlap_f1"], 2), fmt(r["model_exact_f1"], 2),
+             fmt(r["model_overlap_f1"], 2)] for r in result.span_table()]
+
+
 def _header_lines(result: EvaluationResult) -> list[str]:
     return [
         f"- model: `{result.model}`; codebook `{result.codebook}`",
@@ -256,6 +265,10 @@ def render_markdown(result: EvaluationResult, images: dict[str, str] | None = No
     if images and images.get("pairs"):
         parts += [f"![Pairs]({images['pairs']})", ""]
     parts += [_md_table(*_pair_rows(result)), ""]
+    if result.spans:
+        parts += ["## Evidence spans", "", "Positive specific agreement (F1 between coders) on marked passages, per theme, "
+                  "on the reviews both completed; exact: same start and end; overlap: sharing a character.", "",
+                  _md_table(SPAN_HEADER, _span_rows(result)), ""]
     parts += ["## Themes the model mixes up", ""]
     if result.top_confusions:
         parts += [_md_table(["reference says", "model says instead", "units"],
@@ -347,8 +360,13 @@ def render_html(result: EvaluationResult) -> str:
         "<figure>" + _img(pair_heatmap(result), "Heatmap of mean Cohen's kappa for each pair") +
         "<figcaption>Mean Cohen's kappa over themes for each pair, each on the units both coded.</figcaption></figure>",
         _html_table(*_pair_rows(result)),
-        "<h2>Themes the model mixes up</h2>",
     ]
+    if result.spans:
+        parts += ["<h2>Evidence spans</h2>",
+                  "<p class='small'>Positive specific agreement (F1 between coders) on marked passages, per theme, on the "
+                  "reviews both completed; exact: same start and end; overlap: sharing a character.</p>",
+                  _html_table(SPAN_HEADER, _span_rows(result))]
+    parts += ["<h2>Themes the model mixes up</h2>"]
     if result.top_confusions:
         parts.append(_html_table(["reference says", "model says instead", "units"],
                                  [[c["true"], c["predicted"], str(c["units"])] for c in result.top_confusions]))
