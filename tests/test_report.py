@@ -280,3 +280,12 @@ def test_span_agreement_in_evaluation(tmp_path):
     paths = write_report(res, tmp_path / "spans")
     assert "Evidence spans" in paths["html"].read_text(encoding="utf-8")
     assert json.loads(paths["json"].read_text(encoding="utf-8"))["span_table"]
+
+
+def test_review_and_model_coders_are_not_human_coders():
+    cb, anns, comps, preds = make_corpus(n_docs=3, seed=4)
+    extra_anns = [Annotation("r00", "review:zoe", "domestic_abuse", "r00#p0", source="review"),
+                  Annotation("r00", "model:old", "domestic_abuse", "r00#p0", source="model")]
+    extra_comps = [Completion("r00", "r00#p0", "review:zoe"), Completion("r00", "r00#p1", "model:old")]
+    res = evaluate_predictions((anns + extra_anns, comps + extra_comps), preds, cb, n_boot=0)
+    assert res.coders == ["ann", "bob", "cat"]

@@ -132,7 +132,7 @@ def summarise(
     else "majority"), "majority", "any", or a coder id. ``documents`` restricts the reviews counted
     (e.g. one year's); by default each source counts the reviews it coded."""
     from . import labels
-    from .evaluate.evaluation import CONSENSUS_CODER, predictions_to_records, read_predictions
+    from .evaluate.evaluation import CONSENSUS_CODER, human_only, predictions_to_records, read_predictions
 
     if human is None and predictions is None:
         raise InputError("Nothing to summarise: give human codes (--store) or predictions (--predictions), or both")
@@ -146,9 +146,7 @@ def summarise(
     keep = set(documents) if documents is not None else None
 
     if human is not None:
-        anns, comps = _records(human)
-        anns = [a for a in anns if a.source == "human" and not a.coder.startswith("model:")]
-        comps = [c for c in comps if not c.coder.startswith("model:")]
+        anns, comps = human_only(*_records(human))
         codebook.check_labels({a.theme for a in anns}, "the human codes")
         anns, comps = labels.to_document_level(anns, comps)
         if keep is not None:

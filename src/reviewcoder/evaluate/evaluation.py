@@ -302,9 +302,20 @@ def _human_records(source: Any, sources: Sequence[str]) -> tuple[list[Annotation
                 "evaluate_predictions needs an AnnotationStore or a pair (annotations, completions); "
                 f"got {type(source).__name__}"
             ) from None
-    anns = [a for a in anns if a.source in sources and not a.coder.startswith("model:")]
-    comps = [c for c in comps if not c.coder.startswith("model:")]
-    return list(anns), list(comps)
+    return human_only(anns, comps, sources)
+
+
+def human_only(anns: Iterable[Annotation], comps: Iterable[Completion], sources: Sequence[str] = ("human",)
+               ) -> tuple[list[Annotation], list[Completion]]:
+    """Keep the codes whose source is in ``sources``, and the completions of the coders that made them.
+
+    Model coders (``model:*``) and review-project coders (``review:*``, source "review") are left out,
+    with their completions, so a model or a reviewer never appears as a coder who coded nothing."""
+    anns, comps = list(anns), list(comps)
+    kept = [a for a in anns if a.source in sources and not a.coder.startswith(("model:", "review:"))]
+    other = {a.coder for a in anns if a.source not in sources} - {a.coder for a in kept}
+    comps = [c for c in comps if c.coder not in other and not c.coder.startswith(("model:", "review:"))]
+    return kept, comps
 
 
 def _check_conflicts(anns: Sequence[Annotation]) -> None:
