@@ -289,3 +289,28 @@ def test_review_and_model_coders_are_not_human_coders():
     extra_comps = [Completion("r00", "r00#p0", "review:zoe"), Completion("r00", "r00#p1", "model:old")]
     res = evaluate_predictions((anns + extra_anns, comps + extra_comps), preds, cb, n_boot=0)
     assert res.coders == ["ann", "bob", "cat"]
+
+
+def test_with_the_real_store_and_command(tmp_path):
+    from typer.testing import CliRunner
+
+    from reviewcoder.cli import app
+    from reviewcoder.store import AnnotationStore
+
+    cb, anns, comps, preds = make_corpus(n_docs=5, seed=7)
+    db = tmp_path / "study.sqlite"
+    with AnnotationStore(db) as store:
+        store.add_annotations(anns)
+        store.add_completions(comps)
+    with AnnotationStore(db) as store:
+        from_store = evaluate_predictions(store, preds, cb, n_boot=100)
+    direct = evaluate_predictions((anns, comps), preds, cb, n_boot=100)
+    assert from_store.to_dict()["theme_table"] == direct.to_dict()["theme_table"]
+    pred_path = tmp_path / "pred.jsonl"
+    pred_path.write_text("".join(json.dumps(p) + "\n" for p in preds), encoding="utf-8")
+    res = CliRunner().invoke(app, ["evaluate", "-p", str(pred_path), "--store", str(db), "--out",
+                                   str(tmp_path / "rep"), "--n-boot", "100", "--json"])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["theme_table"] == json.loads(json.dumps(direct.to_dict()["theme_table"]))
+    missing = CliRunner().invoke(app, ["evaluate", "-p", str(pred_path), "--store", str(tmp_path / "nope.sqlite")])
+    assert missing.exit_code == 1 and "does not exist" in missing.output

@@ -387,8 +387,24 @@ def _json_default(obj: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
+def _clean(obj: Any) -> Any:
+    """NaN and infinities become null: JSON has no NaN, and a reader must see 'undefined', not a number."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _clean(obj.tolist())
+    if isinstance(obj, (float, np.floating)):
+        return float(obj) if math.isfinite(obj) else None
+    if isinstance(obj, np.integer):
+        return int(obj)
+    return obj
+
+
 def to_json(result: Any) -> str:
-    return json.dumps(result.to_dict(), indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
+    """``result.to_dict()`` as JSON (strict: no NaN)."""
+    return json.dumps(_clean(result.to_dict()), indent=2, ensure_ascii=False, default=_json_default, allow_nan=False)
 
 
 def write_report(result: EvaluationResult, out: str | Path) -> dict[str, Path]:
