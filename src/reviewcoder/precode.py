@@ -40,6 +40,8 @@ __all__ = ["precode", "suggest", "score_documents", "record_suggestions", "Preco
 
 FORMATS = ("jsonl", "csv")
 SCORE_DECIMALS = 4
+#: Paragraphs shorter than this are headings or titles, not coding units (as in the corpus).
+MIN_WORDS = 8
 
 
 @dataclass
@@ -95,15 +97,32 @@ def _record(doc: Document, units: Units, p_par: np.ndarray, p_sent: np.ndarray, 
     }
 
 
+def _drop_headings(units: Units, text: str, min_words: int) -> Units:
+    """Leave out paragraphs under ``min_words`` words (titles, headings), unless that leaves nothing."""
+    keep = [i for i, (a, b) in enumerate(units.paragraphs) if len(text[a:b].split()) >= min_words]
+    if not keep or len(keep) == len(units.paragraphs):
+        return units
+    sentences: list[tuple[int, int]] = []
+    groups: list[list[int]] = []
+    for i in keep:
+        groups.append(list(range(len(sentences), len(sentences) + len(units.groups[i]))))
+        sentences += [units.sentences[s] for s in units.groups[i]]
+    return Units(paragraphs=[units.paragraphs[i] for i in keep], sentences=sentences, groups=groups)
+
+
 def score_documents(model: ThemeModel, docs: Sequence[Document], max_evidence: int = 3,
-                    stats: PrecodeReport | None = None) -> list[dict[str, Any]]:
-    """Score ``docs`` together (one encoder pass over all their sentences); one output record each."""
+                    stats: PrecodeReport | None = None, min_words: int = MIN_WORDS) -> list[dict[str, Any]]:
+    """Score ``docs`` together (one encoder pass over all their sentences); one output record each.
+
+    Paragraphs under ``min_words`` words (titles, headings) are not scored, unless the document has
+    nothing longer.
+    """
     all_units: list[Units] = []
     par_texts: list[str] = []
     sent_texts: list[str] = []
     groups: list[list[int]] = []
     for doc in docs:
-        u = paragraph_units(doc)
+        u = _drop_headings(paragraph_units(doc), doc.text, min_words)
         all_units.append(u)
         offset = len(sent_texts)
         par_texts += [doc.text[a:b] for a, b in u.paragraphs]

@@ -83,7 +83,7 @@ class EmbeddingLinear(EncoderFeatures):
 
     def __init__(
         self,
-        C: float = 1.0,
+        C: float = 4.0,
         class_weight: str | None = "balanced",
         pooling: str = "sentences",
         batch_size: int = 32,

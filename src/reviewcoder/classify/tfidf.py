@@ -89,7 +89,7 @@ class TfidfLinear:
     def get_arrays(self) -> dict[str, np.ndarray]:
         check_fitted(self)
         vocab = np.frombuffer("\n".join(self.terms_).encode("utf-8"), dtype=np.uint8).copy()
-        return {"tfidf.vocab_utf8": vocab, "tfidf.idf": self.idf_.astype(np.float32), **self.head_.get_arrays()}
+        return {"tfidf.vocab_utf8": vocab, "tfidf.idf": self.idf_.astype(np.float64), **self.head_.get_arrays()}
 
     @classmethod
     def from_saved(cls, params: dict[str, Any], arrays: dict[str, np.ndarray], theme_ids: Sequence[str]) -> "TfidfLinear":
