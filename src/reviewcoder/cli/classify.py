@@ -54,7 +54,6 @@ def register(app: typer.Typer) -> None:
         --evaluate-split heldout --out models/default
         """
         import shlex
-        import sys
 
         from ..artifacts import save_model
         from ..classify import train_model
@@ -95,7 +94,16 @@ def register(app: typer.Typer) -> None:
                             seed=seed, codebook=cb, progress=lambda m: echo(f"  {m}"))
         extra: dict = {"training": {"source": source, "coder": who, "split": split, "n_documents": n_docs,
                                     "group_by": group_by}}
-        extra["reproduce"] = "reviewcoder " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        args = ["reviewcoder", "train"]
+        for flag, value in (("-a", annotations), ("--documents", documents), ("--store", store), ("--coder", coder),
+                            ("--split", split), ("--evaluate-split", heldout), ("--backend", backend),
+                            ("--codebook", codebook_path), ("--group-by", group_by), ("--folds", folds),
+                            ("--seed", seed), ("--name", name), ("--status", status), ("--out", out)):
+            if value is not None:
+                args += [flag, str(value)]
+        for item in param or []:
+            args += ["-p", item]
+        extra["reproduce"] = " ".join(shlex.quote(a) for a in args)
         if status:
             extra["status"] = status
         if heldout:
