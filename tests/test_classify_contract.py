@@ -136,3 +136,15 @@ def test_finetune_backend_honours_the_contract():
     assert P.shape == (5, 3) and np.all((P >= 0) & (P <= 1))
     again = type(clf).from_saved(clf.get_params(), clf.get_arrays(), THEMES)
     np.testing.assert_allclose(again.predict_proba(texts[:5]), P, atol=1e-5)
+
+
+def test_codebook_prior_teaches_a_theme_with_no_coded_example():
+    texts, Y, _ = tiny_data(60)
+    Y = Y.copy()
+    Y[:, 1] = 0  # nobody coded "school"
+    plain = make_backend("embedding", encoder=FakeEncoder()).fit(texts, Y, theme_ids=THEMES)
+    prior = make_backend("embedding", encoder=FakeEncoder(), codebook=tiny_codebook(), prior_weight=5.0)
+    prior.fit(texts, Y, theme_ids=THEMES)
+    probe = ["a school example about school"]
+    assert prior.predict_proba(probe)[0, 1] > plain.predict_proba(probe)[0, 1] + 0.2
+    assert prior.get_params()["prior_weight"] == 5.0

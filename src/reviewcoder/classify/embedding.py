@@ -88,6 +88,8 @@ class EmbeddingLinear(EncoderFeatures):
         pooling: str = "sentences",
         batch_size: int = 32,
         seed: int = 0,
+        prior_weight: float = 0.0,
+        codebook: Any = None,
         encoder: Any = None,
     ):
         if pooling not in POOLINGS:
@@ -99,16 +101,41 @@ class EmbeddingLinear(EncoderFeatures):
         self.pooling = pooling
         self.batch_size = batch_size
         self.seed = seed
+        self.prior_weight = prior_weight
+        self.codebook = codebook
         self.encoder = encoder
         self.theme_ids_: list[str] | None = None
 
     def get_params(self) -> dict[str, Any]:
         return {"C": self.C, "class_weight": self.class_weight, "pooling": self.pooling,
-                "batch_size": self.batch_size, "seed": self.seed}
+                "batch_size": self.batch_size, "seed": self.seed, "prior_weight": self.prior_weight}
+
+    def _prior(self, theme_ids: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The codebook's own descriptions as extra examples: each a positive of its theme only."""
+        from .zeroshot import theme_descriptions
+
+        desc = theme_descriptions(self.codebook)
+        texts, rows = [], []
+        for j, t in enumerate(theme_ids):
+            for d in desc.get(t, []):
+                texts.append(d)
+                y = np.zeros(len(theme_ids), dtype=np.int8)
+                y[j] = 1
+                rows.append(y)
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32), np.zeros((0, len(theme_ids)), dtype=np.int8)
+        return self.featurize(texts), np.array(rows)
 
     def fit_features(self, X: np.ndarray, Y: Any, theme_ids: Sequence[str]) -> "EmbeddingLinear":
         Y = check_training_data(list(range(len(X))), Y, theme_ids)
-        self.head_ = LinearHead(C=self.C, class_weight=self.class_weight, seed=self.seed).fit(np.asarray(X), Y)
+        X = np.asarray(X)
+        weight = None
+        if self.prior_weight and self.codebook is not None:
+            Xp, Yp = self._prior(theme_ids)
+            if len(Xp):
+                weight = np.r_[np.ones(len(X)), np.full(len(Xp), float(self.prior_weight))]
+                X, Y = np.vstack([X, Xp]), np.vstack([Y, Yp])
+        self.head_ = LinearHead(C=self.C, class_weight=self.class_weight, seed=self.seed).fit(X, Y, sample_weight=weight)
         self.dim_ = int(np.asarray(X).shape[1])
         self.theme_ids_ = list(theme_ids)
         return self
@@ -135,7 +162,7 @@ class EmbeddingLinear(EncoderFeatures):
 
     @classmethod
     def from_saved(cls, params: dict[str, Any], arrays: dict[str, np.ndarray], theme_ids: Sequence[str], encoder: Any = None) -> "EmbeddingLinear":
-        self = cls(**params, encoder=encoder)
+        self = cls(**params, encoder=encoder)  # the codebook prior acts in training only
         self.head_ = LinearHead.from_arrays({"C": self.C, "class_weight": self.class_weight, "seed": self.seed}, arrays)
         self.dim_ = int(self.head_.coef_.shape[1])
         self.theme_ids_ = list(theme_ids)

@@ -35,7 +35,8 @@ class LinearHead:
     def get_params(self) -> dict[str, Any]:
         return {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter, "seed": self.seed}
 
-    def fit(self, X: Any, Y: np.ndarray) -> "LinearHead":
+    def fit(self, X: Any, Y: np.ndarray, sample_weight: np.ndarray | None = None) -> "LinearHead":
+        """``X`` (n, dim), ``Y`` 0/1 (n, n_themes), ``sample_weight`` (n,) or None."""
         from sklearn.linear_model import LogisticRegression
 
         n, n_themes = Y.shape
@@ -53,7 +54,7 @@ class LinearHead:
                 C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.seed,
                 solver="liblinear" if hasattr(X, "tocsr") else "lbfgs",
             )
-            lr.fit(X, y)
+            lr.fit(X, y, sample_weight=sample_weight)
             coef[j] = lr.coef_[0]
             intercept[j] = lr.intercept_[0]
         self.coef_ = coef.astype(np.float32)
