@@ -103,7 +103,10 @@ def make_server(suggester: Suggester, host: str = "127.0.0.1", port: int = 8765,
 
 class _Handler(BaseHTTPRequestHandler):
     server: SuggestionServer
-    protocol_version = "HTTP/1.1"
+    # One request per connection, and a read timeout: a client that keeps its connection open (keep-alive)
+    # or sends slowly must not block this single-threaded server.
+    protocol_version = "HTTP/1.0"
+    timeout = 30
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
         return  # never log: request lines are harmless, but keep the server silent; the CLI reports counts
@@ -133,7 +136,6 @@ class _Handler(BaseHTTPRequestHandler):
             length = -1
         if length < 0 or length > MAX_BODY:
             self._send(413, {"error": f"body must be 0 to {MAX_BODY} bytes"})
-            self.close_connection = True
             return
         raw = self.rfile.read(length)
         try:
