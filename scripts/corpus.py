@@ -184,8 +184,7 @@ def cmd_consensus() -> None:
     Spans: the agreed coders' spans for the theme (coder_a's first, then coder_b's)."""
     a, b = _load_codes("coder_a"), _load_codes("coder_b")
     rulings = {}
-    rfile = CODING / "adjudication" / "rulings.jsonl"
-    if rfile.exists():
+    for rfile in sorted((CODING / "adjudication").glob("rulings*.jsonl")):
         for line in rfile.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 r = json.loads(line)
