@@ -214,9 +214,71 @@ def cmd_consensus() -> None:
     print(f"consensus: {len(out)} units ({unresolved} with disputes but no ruling: kept only the agreed themes)")
 
 
+def cmd_report() -> None:
+    """The figures in annotations/README.md, computed through reviewcoder itself from the committed corpus."""
+    import collections
+
+    import numpy as np
+
+    from reviewcoder.codebook import default_codebook
+    from reviewcoder.corpus import import_corpus
+    from reviewcoder.evaluate import multilabel_agreement
+    from reviewcoder.labels import reliability_data
+    from reviewcoder.store import AnnotationStore
+
+    cb = default_codebook()
+    with AnnotationStore(":memory:") as store:
+        counts = import_corpus(store, CORPUS, cb)
+        docs = store.documents()
+        anns, comps = store.annotations(), store.completions()
+    authors = collections.Counter((d.meta["author"], d.meta["author_role"], d.meta["split"]) for d in docs)
+    units = sorted({c.item for c in comps})
+    n_paragraphs = sum(len(segment_paragraphs(d)) for d in docs)
+    print(f"Imported: {counts}\n")
+    print(f"{len(docs)} documents; {n_paragraphs} paragraphs in all (headings and titles included); "
+          f"{len(units)} coding units (paragraphs of {MIN_WORDS}+ words), each coded by coder_a and coder_b; "
+          f"spans: coder_a {sum(1 for a in anns if a.coder == 'coder_a' and a.start is not None)}, "
+          f"coder_b {sum(1 for a in anns if a.coder == 'coder_b' and a.start is not None)} evidence spans on "
+          f"{len({a.item for a in anns if a.start is not None and a.coder != 'consensus'})} units\n")
+    print("| author | role | split | documents |\n|---|---|---|---|")
+    for (author, role, split), n in sorted(authors.items()):
+        print(f"| {author} | {role} | {split} | {n} |")
+    by_doc = {d.id: d for d in docs}
+    cons = [a for a in anns if a.coder == "consensus" and a.start is None]
+    no_theme = len(units) - len({a.item for a in cons})
+    print(f"\nUnits with no consensus theme: {no_theme} of {len(units)} ({no_theme / len(units):.0%})\n")
+    print("| theme | units (consensus) | documents (consensus) | share of documents | units coder_a | units coder_b |")
+    print("|---|---|---|---|---|---|")
+    for t in cb.theme_ids:
+        u = {a.item for a in cons if a.theme == t}
+        d = {by_doc[a.doc_id].id for a in cons if a.theme == t}
+        ua = len({a.item for a in anns if a.coder == "coder_a" and a.theme == t and a.start is None})
+        ub = len({a.item for a in anns if a.coder == "coder_b" and a.theme == t and a.start is None})
+        print(f"| {t} | {len(u)} | {len(d)} | {len(d) / len(docs):.0%} | {ua} | {ub} |")
+    humans = [a for a in anns if a.coder in ("coder_a", "coder_b")]
+    hcomps = [c for c in comps if c.coder in ("coder_a", "coder_b")]
+    for level in ("unit", "document"):
+        R3 = []
+        for t in cb.theme_ids:
+            R, coders, items = reliability_data(humans, hcomps, t, level=level)
+            R3.append(R)
+        res = multilabel_agreement(np.stack(R3), coders, cb.theme_ids, n_boot=1000, seed=0)
+        print(f"\nAgreement coder_a vs coder_b, {level} level ({res.n_units} {level}s), "
+              "Krippendorff's alpha (nominal) with 95% bootstrap interval over units, Cohen's kappa, percent agreement:\n")
+        print("| theme | alpha | 95% CI | kappa | % agree |\n|---|---|---|---|---|")
+        for t in cb.theme_ids:
+            r = res.themes[t]
+            lo, hi = r.ci["krippendorff_alpha"]
+            kappa = next(iter(r.cohen_kappa.values()))
+            print(f"| {t} | {r.krippendorff_alpha:.3f} | [{lo:.3f}, {hi:.3f}] | {kappa:.3f} | {r.percent_agreement:.1%} |")
+        s, ci = res.summary, res.summary_ci
+        pooled = ci.get("pooled_krippendorff_alpha") or [float("nan")] * 2
+        print(f"| pooled over themes | {s['pooled_krippendorff_alpha']:.3f} | [{pooled[0]:.3f}, {pooled[1]:.3f}] | | |")
+
+
 if __name__ == "__main__":
     commands = {"documents": cmd_documents, "batches": cmd_batches, "codes": cmd_codes,
-                "disagreements": cmd_disagreements, "consensus": cmd_consensus}
+                "disagreements": cmd_disagreements, "consensus": cmd_consensus, "report": cmd_report}
     if len(sys.argv) != 2 or sys.argv[1] not in commands:
         raise SystemExit(__doc__)
     commands[sys.argv[1]]()
