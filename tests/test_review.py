@@ -76,6 +76,8 @@ def keyword_model(text):
         if word in text:
             start = text.index(word)
             out.append({"theme": theme, "score": 0.9, "start": start, "end": start + len(word), "text": word})
+    if "GP" in text:  # a second, weaker evidence span for the same theme, as precode.suggest can give
+        out.append({"theme": "information_sharing", "score": 0.6, "start": 0, "end": len(text), "text": text})
     return out
 
 

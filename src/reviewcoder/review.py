@@ -236,6 +236,12 @@ def post_suggestions(model_client, project_id: int, store, suggester: Suggester,
     for n, ex in enumerate(examples, start=1):
         text = ex.get("text") or ""
         suggestions = [s for s in suggester(text) if s["theme"] in label_ids]
+        if kind == "category":  # one label per theme: its best evidence (the model may give several spans)
+            best: dict[str, dict] = {}
+            for s in suggestions:
+                if s["theme"] not in best or s["score"] > best[s["theme"]]["score"]:
+                    best[s["theme"]] = s
+            suggestions = list(best.values())
         counts["suggested"] += len(suggestions)
         counts["logged"] += log_suggestions(store, suggester, text, suggestions, index)
         have = {(int(lab["label"]), lab.get("start_offset"), lab.get("end_offset"))

@@ -21,7 +21,7 @@ import json
 import time
 import zipfile
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import requests
 
@@ -379,32 +379,44 @@ class DoccanoClient:
 
     # -- export (celery) -----------------------------------------------------------------------------
     def export(self, project_id: int, *, confirmed_only: bool = False, wait: float = 300.0,
-               poll: float = 0.5) -> dict[str, list[dict]]:
+               poll: float = 0.25) -> dict[str, list[dict]]:
         """Run doccano's JSONL export and return ``{username: [record, ...]}``.
 
         With collaborative annotation off, doccano writes one ``<username>.jsonl`` per project member,
         each holding every example (or, with ``confirmed_only``, the examples that member confirmed)
         with that member's own labels. Needs the task worker (``scripts/doccano-server`` starts it).
         """
+        return self.exports(project_id, (confirmed_only,), wait=wait, poll=poll)[0]
+
+    def exports(self, project_id: int, confirmed_only: Sequence[bool] = (False, True), *, wait: float = 300.0,
+                poll: float = 0.25) -> list[dict[str, list[dict]]]:
+        """Several exports of one project, queued together (the worker can run them side by side)."""
         path = f"/v1/projects/{int(project_id)}/download"
-        task = self.post(path, {"format": "JSONL", "exportApproved": bool(confirmed_only)}, kind="export")
-        task_id = (task or {}).get("task_id")
-        if not task_id:
-            raise SyncError(f"doccano at {self.url} started no export task for project {project_id}; is this doccano 1.8?")
+        task_ids = []
+        for flag in confirmed_only:
+            task = self.post(path, {"format": "JSONL", "exportApproved": bool(flag)}, kind="export")
+            task_id = (task or {}).get("task_id")
+            if not task_id:
+                raise SyncError(f"doccano at {self.url} started no export task for project {project_id}; is this doccano 1.8?")
+            task_ids.append(task_id)
         deadline = time.monotonic() + wait
-        delay = poll
-        while True:
-            response = self.request("GET", path, params={"taskId": task_id}, kind="export", timeout=max(self.timeout, 120))
-            ctype = response.headers.get("Content-Type", "")
-            if "json" not in ctype:
-                return _read_export_zip(response.content, self.url, project_id)
-            if time.monotonic() > deadline:
-                raise SyncError(
-                    f"doccano at {self.url} did not finish exporting project {project_id} within {wait:.0f}s; is its task "
-                    "worker running? (scripts/doccano-server status)"
-                )
-            self._sleep(delay)
-            delay = min(delay * 1.5, 3.0)
+        out = []
+        for task_id in task_ids:
+            delay = poll
+            while True:
+                response = self.request("GET", path, params={"taskId": task_id}, kind="export",
+                                        timeout=max(self.timeout, 120))
+                if "json" not in response.headers.get("Content-Type", ""):
+                    out.append(_read_export_zip(response.content, self.url, project_id))
+                    break
+                if time.monotonic() > deadline:
+                    raise SyncError(
+                        f"doccano at {self.url} did not finish exporting project {project_id} within {wait:.0f}s; is its "
+                        "task worker running? (scripts/doccano-server status)"
+                    )
+                self._sleep(delay)
+                delay = min(delay * 1.3, 1.0)
+        return out
 
     # -- auto-labeling -------------------------------------------------------------------------------
     def auto_labeling_configs(self, project_id: int) -> list[dict]:
