@@ -133,3 +133,39 @@ def test_the_endpoint_answers_what_doccanos_auto_labeling_template_reads(running
         if kind == "span":
             assert rendered[0]["start_offset"] == 4 and rendered[0]["end_offset"] == 6
     assert config["model_attrs"]["body"] == {"text": "{{ text }}"} and config["model_attrs"]["params"] == {}
+
+
+def _default_model_present() -> bool:
+    try:
+        from reviewcoder.artifacts import default_model_path
+
+        return (default_model_path() / "model.json").is_file()
+    except Exception:
+        return False
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not _default_model_present(), reason="the embedded default model (models/default) is not built yet")
+def test_serve_answers_with_the_real_default_model(running, tmp_path):
+    from reviewcoder.artifacts import load_model
+    from reviewcoder.codebook import default_codebook
+
+    model = load_model()
+    suggester = Suggester.from_model(model)
+    assert suggester.model_id == model.model_id and suggester.codebook == model.codebook_fingerprint
+    text = ("Mother's new partner had previous convictions for violence against a child, but this was not shared "
+            "with children's social care. Police knew of repeated domestic abuse incidents at the address.")
+    path = tmp_path / "s.sqlite"
+    with open_store(path) as store:
+        store.add_documents([Document("rr1", text)])
+    server = running(suggester, store_path=path)
+    answer = requests.post(server.url, json={"text": text}, timeout=120).json()
+    cb = default_codebook()
+    assert answer["model"] == model.model_id and answer["suggestions"], answer
+    for s in answer["suggestions"]:
+        assert s["theme"] in cb.theme_ids and 0.0 <= s["score"] <= 1.0
+        assert 0 <= s["start"] < s["end"] <= len(text)
+    server.shutdown()
+    time.sleep(0.1)
+    with open_store(path) as store:
+        assert {s.theme for s in store.suggestions()} == {s["theme"] for s in answer["suggestions"]}
