@@ -169,3 +169,63 @@ def test_serve_answers_with_the_real_default_model(running, tmp_path):
     time.sleep(0.1)
     with open_store(path) as store:
         assert {s.theme for s in store.suggestions()} == {s["theme"] for s in answer["suggestions"]}
+
+
+@pytest.fixture(scope="module")
+def tfidf_model_dir(tmp_path_factory):
+    """A real (tiny, tf-idf) model directory, saved and loaded the way users' models are."""
+    from classify_fakes import tiny_codebook, tiny_data
+    from reviewcoder.artifacts import save_model
+    from reviewcoder.classify import train_model
+
+    texts, Y, groups = tiny_data(60)
+    model = train_model(texts, Y, ["violence", "school", "money"], backend="tfidf", groups=groups,
+                        codebook=tiny_codebook())
+    return save_model(model, tmp_path_factory.mktemp("models") / "tiny")
+
+
+def test_a_saved_model_serves_through_precode_suggest(running, tfidf_model_dir):
+    from reviewcoder.artifacts import load_model
+
+    model = load_model(tfidf_model_dir)
+    suggester = Suggester.from_model(model)
+    assert suggester.model_id == model.model_id and suggester.codebook == model.codebook_fingerprint
+    server = running(suggester)
+    text = "Police were called after the assault; the injury and bruise were violent. He punched and hit her."
+    answer = requests.post(server.url, json={"text": text}, timeout=60).json()
+    assert [s["theme"] for s in answer["suggestions"]][:1] == ["violence"]
+    for s in answer["suggestions"]:
+        assert s["theme"] in ("violence", "school", "money") and 0 <= s["start"] < s["end"] <= len(text)
+
+
+def test_the_serve_command_answers_and_stops_on_sigint(tfidf_model_dir, tmp_path):
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "reviewcoder", "serve", "--model", str(tfidf_model_dir), "--port",
+                             str(port), "--store", str(tmp_path / "s.sqlite")],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                health = requests.get(f"http://127.0.0.1:{port}/health", timeout=2).json()
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None, proc.stderr.read()
+                assert time.monotonic() < deadline, "serve did not answer within 60 s"
+                time.sleep(0.2)
+        assert health["ok"] is True
+        answer = requests.post(f"http://127.0.0.1:{port}/suggest", json={"text": "The pupil missed school."},
+                               timeout=60).json()
+        assert "suggestions" in answer
+    finally:
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err
+    assert "serving model" in out and "stopped after 1 request(s)" in out
