@@ -161,3 +161,29 @@ def test_model_user_posts_scored_labels_once_and_they_pull_as_the_model(make_pro
     with open_store(p.store_path) as store:
         assert {a.source for a in store.annotations()} == {"model"}
         assert len(store.suggestions()) == 4
+
+
+@pytest.mark.integration
+def test_auto_labeling_in_a_span_review_project_gives_spans(make_project, serving):
+    p = make_project(("ana",), kind="span", role="review")
+    server = serving(p.store_path)
+    with p.server.admin() as admin:
+        assert setup_review(admin, p.id, default_codebook(), server.url).task_type == "Span"
+    p.coders["ana"].auto_label(p.id, p.examples["r1#p0"])
+    text = DOCS["r1"].split("\n\n")[0]
+    labels = p.labels("ana", "r1#p0")
+    # the model gave two overlapping spans (the whole sentence and the word "GP"); doccano's auto-labeling
+    # keeps one of overlapping spans, the one that starts first; serve answered and logged just that one
+    assert [(lab["label"], lab["start_offset"], lab["end_offset"]) for lab in labels] == [
+        (p.label_ids["information_sharing"], 0, len(text))]
+    server.shutdown()
+    with open_store(p.store_path) as store:
+        assert [(s.item, s.start, s.end) for s in store.suggestions()] == [("r1#p0", 0, len(text))]
+
+
+def test_non_overlapping_keeps_what_doccano_keeps():
+    from reviewcoder.review import non_overlapping
+
+    spans = [{"theme": "a", "start": 10, "end": 20}, {"theme": "b", "start": 0, "end": 12},
+             {"theme": "c", "start": 12, "end": 15}, {"theme": "d", "start": 15, "end": 30}]
+    assert [s["theme"] for s in non_overlapping(spans)] == ["b", "c", "d"]

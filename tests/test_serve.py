@@ -132,7 +132,8 @@ def test_the_endpoint_answers_what_doccanos_auto_labeling_template_reads(running
         assert [r["label"] for r in rendered] == ["information_sharing", "offending_history"]
         if kind == "span":
             assert rendered[0]["start_offset"] == 4 and rendered[0]["end_offset"] == 6
-    assert config["model_attrs"]["body"] == {"text": "{{ text }}"} and config["model_attrs"]["params"] == {}
+        assert config["model_attrs"]["params"] == ({"kind": "span"} if kind == "span" else {})
+        assert config["model_attrs"]["body"] == {"text": "{{ text }}"}
 
 
 def _default_model_present() -> bool:

@@ -27,7 +27,7 @@ from .records import Suggestion
 
 __all__ = [
     "Suggester", "UnitIndex", "ReviewSetup", "ThemeStats", "ReviewStats", "setup_review", "post_suggestions",
-    "review_stats", "auto_labeling_config", "REVIEW_TAG", "CODING_TAG", "MODEL_USER",
+    "review_stats", "auto_labeling_config", "non_overlapping", "REVIEW_TAG", "CODING_TAG", "MODEL_USER",
 ]
 
 REVIEW_TAG = "reviewcoder:review"  # the same tag sync.pull and sync.push use
@@ -83,6 +83,21 @@ def _first_attr(obj: Any, names: Sequence[str]) -> Any:
             if meta.get(name):
                 return meta[name]
     return None
+
+
+def non_overlapping(suggestions: Sequence[Mapping[str, Any]]) -> list[dict]:
+    """The spans doccano keeps from an auto-labeling answer: sorted by start, each span that overlaps the
+    last one kept is dropped (doccano 1.8.4 does this whatever the themes). Serve applies it for span
+    projects so that its log holds exactly what coders were shown."""
+    kept: list[dict] = []
+    last_start, last_end = 0, 0
+    for s in sorted(suggestions, key=lambda x: int(x["start"])):
+        start, end = int(s["start"]), int(s["end"])
+        if not (last_end <= start or end <= last_start):
+            continue
+        kept.append(dict(s))
+        last_start, last_end = start, end
+    return kept
 
 
 def text_key(text: str) -> str:
@@ -151,7 +166,8 @@ def auto_labeling_config(serve_url: str, kind: str, label_mapping: Mapping[str, 
     template = "[{% for s in input.suggestions %}" + item + "{% if not loop.last %},{% endif %}{% endfor %}]"
     return {
         "model_name": CUSTOM_REST,
-        "model_attrs": {"url": serve_url, "method": "POST", "params": {}, "headers": {}, "body": {"text": "{{ text }}"}},
+        "model_attrs": {"url": serve_url, "method": "POST", "params": {"kind": "span"} if kind == "span" else {},
+                        "headers": {}, "body": {"text": "{{ text }}"}},
         "template": template,
         "label_mapping": dict(label_mapping),
         "task_type": task_type,
@@ -236,6 +252,8 @@ def post_suggestions(model_client, project_id: int, store, suggester: Suggester,
     for n, ex in enumerate(examples, start=1):
         text = ex.get("text") or ""
         suggestions = [s for s in suggester(text) if s["theme"] in label_ids]
+        if kind == "span" and not info.allow_overlapping:
+            suggestions = non_overlapping(suggestions)
         if kind == "category":  # one label per theme: its best evidence (the model may give several spans)
             best: dict[str, dict] = {}
             for s in suggestions:

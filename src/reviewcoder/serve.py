@@ -5,7 +5,9 @@
     {"model": "<model id>", "codebook": "<fingerprint>",
      "suggestions": [{"theme": "domestic_abuse", "score": 0.91, "start": 10, "end": 95}, ...]}
 
-(offsets into the posted text). ``GET /health`` answers ``{"ok": true, "model": ...}``. Every
+(offsets into the posted text). ``POST /suggest?kind=span`` (what ``review setup`` configures for
+span projects) drops overlapping spans the way doccano would, so that the log holds what coders saw.
+``GET /health`` answers ``{"ok": true, "model": ...}``. Every
 suggestion made is logged in the store (the unit is found by its text), so that ``review stats`` can
 later tell what coders kept. It binds loopback addresses only, reads at most 1 MB per request, and
 never logs the texts it is sent.
@@ -21,7 +23,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import Any, Callable
 
 from .errors import InputError
-from .review import Suggester, UnitIndex, log_suggestions
+from .review import Suggester, UnitIndex, log_suggestions, non_overlapping
 
 __all__ = ["SuggestionServer", "make_server", "MAX_BODY", "check_loopback"]
 
@@ -127,7 +129,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(404, {"error": f"no {self.path}; POST /suggest with {{\"text\": ...}}"})
 
     def do_POST(self) -> None:  # noqa: N802
-        if self.path.split("?", 1)[0] != "/suggest":
+        path, _, query = self.path.partition("?")
+        if path != "/suggest":
             self._send(404, {"error": f"no {self.path}; POST /suggest with {{\"text\": ...}}"})
             return
         try:
@@ -150,6 +153,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             with server.lock:
                 suggestions = server.suggester(text)
+                if "kind=span" in query.split("&"):  # a span project: answer (and log) what doccano will keep
+                    suggestions = non_overlapping(suggestions)
                 logged = server.log(text, suggestions)
                 server.served += 1
         except Exception as exc:  # the model failed: answer 500 with the reason, keep serving
