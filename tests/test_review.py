@@ -136,6 +136,13 @@ def test_auto_labeling_review_loop_end_to_end(make_project, serving):
 
 
 @pytest.mark.integration
+def test_setup_says_when_doccano_cannot_reach_serve(make_project):
+    p = make_project(("ana",), role="review")
+    with p.server.admin() as admin, pytest.raises(SyncError, match="could not call http://127.0.0.1:9/suggest"):
+        setup_review(admin, p.id, default_codebook(), "http://127.0.0.1:9/suggest", test_text="The GP called.")
+
+
+@pytest.mark.integration
 def test_setup_refuses_a_double_coded_project(make_project):
     p = make_project(("ana",), role="coding")
     with p.server.admin() as admin, pytest.raises(SyncError, match="double-coded"):

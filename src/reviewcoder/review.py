@@ -214,7 +214,13 @@ def setup_review(client, project_id: int, codebook: Codebook, serve_url: str, *,
         created = True
     tested = False
     if test_text is not None:
-        answer = client.test_auto_labeling_request(info.id, config, test_text)
+        try:
+            answer = client.test_auto_labeling_request(info.id, config, test_text)
+        except SyncError as exc:
+            raise SyncError(
+                f"doccano could not call {serve_url} ({exc}); start `reviewcoder serve` where doccano's server can "
+                "reach it (the same machine: --serve-url http://127.0.0.1:PORT/suggest), or pass --no-test"
+            ) from None
         if not isinstance(answer, Mapping) or "suggestions" not in answer:
             raise SyncError(f"doccano reached {serve_url} but the answer was not reviewcoder's ({str(answer)[:80]}); "
                             "is `reviewcoder serve` running there?")
