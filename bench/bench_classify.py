@@ -49,7 +49,7 @@ SPECS = {
 }
 
 
-def corpus_one(spec: str, corpus: Path, folds: int) -> dict:
+def corpus_one(spec: str, corpus: Path, folds: int, coder: str = "consensus") -> dict:
     from reviewcoder.classify import train_model
     from reviewcoder.classify.data import build_training_set, read_coded
     from reviewcoder.classify.heldout import evaluate_split
@@ -58,7 +58,7 @@ def corpus_one(spec: str, corpus: Path, folds: int) -> dict:
     backend, params = SPECS[spec]
     cb = default_codebook()
     docs, anns, comps = read_coded(corpus)
-    ts = build_training_set(docs, anns, comps, cb.theme_ids, coder="consensus", split="train")
+    ts = build_training_set(docs, anns, comps, cb.theme_ids, coder=coder, split="train")
     t0 = time.perf_counter()
     n_folds = 0 if spec == "zeroshot" else (3 if spec == "finetune" else folds)
     if spec == "zeroshot":
@@ -68,7 +68,7 @@ def corpus_one(spec: str, corpus: Path, folds: int) -> dict:
                             n_folds=n_folds, codebook=cb)
     train_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    held = evaluate_split(model, docs, anns, comps, cb, split="heldout", coder="consensus")
+    held = evaluate_split(model, docs, anns, comps, cb, split="heldout", coder=coder)
     eval_s = time.perf_counter() - t0
     return {"spec": spec, "backend": backend, "params": params, "n_train_units": len(ts.texts),
             "train_seconds": train_s, "heldout_seconds": eval_s, "heldout": held,
@@ -122,11 +122,12 @@ def main() -> None:
     ap.add_argument("--corpus", default=str(ROOT / "annotations" / "corpus"))
     ap.add_argument("--questions", default="N3,N4,Q5")
     ap.add_argument("--folds", type=int, default=5)
+    ap.add_argument("--coder", default="consensus", help="reference coder for the corpus benchmark")
     ap.add_argument("--json", default=None)
     ap.add_argument("--child", default=None)
     a = ap.parse_args()
     if a.child:
-        res = (corpus_one(a.child, Path(a.corpus), a.folds) if a.which == "corpus"
+        res = (corpus_one(a.child, Path(a.corpus), a.folds, a.coder) if a.which == "corpus"
                else exam_one(a.child, a.questions.split(","), a.folds))
         res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(json.dumps(res))
@@ -134,7 +135,7 @@ def main() -> None:
     results = []
     for spec in a.backends.split(","):
         cmd = [sys.executable, __file__, a.which, "--child", spec, "--corpus", a.corpus, "--questions", a.questions,
-               "--folds", str(a.folds)]
+               "--folds", str(a.folds), "--coder", a.coder]
         proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT)
         if proc.returncode != 0:
             print(f"{spec} failed:\n{proc.stderr[-3000:]}", file=sys.stderr)
@@ -145,7 +146,7 @@ def main() -> None:
             h = res["heldout"]
             ag = h["agreement"]
             print(f"{spec:20s} held-out macro-F1 {h['macro_f1']:.3f} micro-F1 {h['micro_f1']:.3f} "
-                  f"alpha(model,consensus) {ag[f'model vs consensus']['alpha']:.3f}  train {res['train_seconds']:.0f}s "
+                  f"alpha(model,{a.coder}) {ag[f'model vs {a.coder}']['alpha']:.3f}  train {res['train_seconds']:.0f}s "
                   f"peak {res['peak_rss_mb']:.0f} MB", flush=True)
         else:
             for k, q in res["questions"].items():

@@ -12,7 +12,7 @@ from reviewcoder.classify import ThemeClassifier, make_backend
 from reviewcoder.errors import ModelError, NotFittedError
 
 THEMES = ["violence", "school", "money"]
-FAST = ["tfidf-linear.v1", "embedding-linear.v1", "zeroshot.v1"]
+FAST = ["tfidf-linear.v1", "embedding-linear.v1", "zeroshot.v1", "ensemble.v1"]
 
 
 def _make(name):
@@ -148,3 +148,22 @@ def test_codebook_prior_teaches_a_theme_with_no_coded_example():
     probe = ["a school example about school"]
     assert prior.predict_proba(probe)[0, 1] > plain.predict_proba(probe)[0, 1] + 0.2
     assert prior.get_params()["prior_weight"] == 5.0
+
+
+def test_ensemble_averages_member_logits_and_round_trips():
+    from reviewcoder.classify.base import logit, sigmoid
+
+    texts, Y, _ = tiny_data(50)
+    enc = FakeEncoder()
+    ens = make_backend("ensemble", encoder=enc).fit(texts, Y, theme_ids=THEMES)
+    emb = make_backend("embedding", encoder=enc).fit(texts, Y, theme_ids=THEMES)
+    tfidf = make_backend("tfidf").fit(texts, Y, theme_ids=THEMES)
+    expected = sigmoid((logit(emb.predict_proba(texts[:6])) + logit(tfidf.predict_proba(texts[:6]))) / 2)
+    np.testing.assert_allclose(ens.predict_proba(texts[:6]), expected, atol=1e-6)
+    params = ens.get_params()
+    assert [m["backend"] for m in params["members"]] == ["embedding-linear.v1", "tfidf-linear.v1"]
+    assert params["members"][0]["params"]["C"] == 4.0
+    again = type(ens).from_saved(params, ens.get_arrays(), THEMES, encoder=enc)
+    np.testing.assert_allclose(again.predict_proba(texts[:6]), expected, atol=1e-6)
+    p, s = again.score_units(["Police hit him. Rent arrears."], ["Police hit him.", "Rent arrears."], [[0, 1]])
+    assert p.shape == (1, 3) and s.shape == (2, 3)

@@ -12,9 +12,9 @@ A backend is scikit-learn shaped (STYLE.md #4):
 
 Backends whose features are learned without the labels (the frozen encoder) may also offer
 ``featurize(texts) -> X`` / ``fit_features(X, Y, theme_ids)`` / ``predict_proba_features(X)``, so the
-trainer encodes each text once for all cross-validation folds, and
-``featurize_sentences(sentences, groups)`` so precode encodes each sentence once for a paragraph's score
-and its evidence.
+trainer encodes each text once for all cross-validation folds (``X`` supports ``len`` and indexing
+by an index array), and ``score_units(paragraphs, sentences, groups) -> (P_par, P_sent)`` so precode
+encodes each sentence once for a paragraph's score and its evidence.
 
 ``Y`` is always an int array (n_texts, n_themes) with 1 where the theme applies.
 """
@@ -140,14 +140,16 @@ class ThemeModel:
         """Calibrated scores of paragraphs and of their sentences in one pass.
 
         ``groups[i]`` lists the indices into ``sentences`` that make up ``paragraphs[i]``. Returns
-        ``(P_paragraphs (n_par, n_themes), P_sentences (n_sent, n_themes))``. Backends that can pool
-        sentence features (the frozen encoder) encode each sentence once; the others score both lists.
+        ``(P_paragraphs (n_par, n_themes), P_sentences (n_sent, n_themes))``. Backends with
+        ``score_units`` (the frozen-encoder ones) encode each sentence once for both; the others
+        score both lists.
         """
         clf = self.classifier
-        if hasattr(clf, "featurize_sentences"):
-            par_x, sent_x = clf.featurize_sentences(list(sentences), groups)
-            raw_p = clf.predict_proba_features(par_x) if len(par_x) else np.zeros((0, len(self.theme_ids)))
-            raw_s = clf.predict_proba_features(sent_x) if len(sent_x) else np.zeros((0, len(self.theme_ids)))
+        n_t = len(self.theme_ids)
+        if not len(paragraphs):
+            return np.zeros((0, n_t)), np.zeros((len(sentences), n_t))
+        if hasattr(clf, "score_units"):
+            raw_p, raw_s = clf.score_units(list(paragraphs), list(sentences), groups)
             return self.calibrate(raw_p), self.calibrate(raw_s)
         return self.predict_proba(paragraphs), self.predict_proba(sentences)
 

@@ -77,6 +77,18 @@ class EncoderFeatures:
         units = [" ".join(sentences[i] for i in g) for g in groups]
         return self.featurize(units), normalize(E)
 
+    def score_units(self, paragraphs: Sequence[str], sentences: Sequence[str],
+                    groups: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+        """Raw scores of units and of their sentences, (len(groups), n_themes) and (len(sentences), n_themes).
+
+        With ``pooling="sentences"`` the unit vectors are pooled from the sentence vectors (each sentence
+        encoded once); with ``pooling="text"`` the units' own texts are encoded too."""
+        if self.pooling == "sentences":
+            par_x, sent_x = self.featurize_sentences(sentences, groups)
+        else:
+            par_x, sent_x = self.featurize(paragraphs), self.featurize_sentences(sentences, [])[1]
+        return self.predict_proba_features(par_x), self.predict_proba_features(sent_x)
+
 
 class EmbeddingLinear(EncoderFeatures):
     name: ClassVar[str] = "embedding-linear.v1"

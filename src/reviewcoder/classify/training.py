@@ -25,6 +25,7 @@ import numpy as np
 from ..errors import ModelError
 from .base import ThemeModel, check_training_data, logit
 from .embedding import EmbeddingLinear
+from .ensemble import Ensemble
 from .tfidf import TfidfLinear
 from .zeroshot import ZeroShot
 
@@ -43,11 +44,12 @@ BACKENDS: dict[str, Any] = {
     TfidfLinear.name: TfidfLinear,
     EmbeddingLinear.name: EmbeddingLinear,
     ZeroShot.name: ZeroShot,
+    Ensemble.name: Ensemble,
     "finetune.v1": _finetune_class,
 }
 #: Short names accepted on the command line.
 ALIASES = {"tfidf": TfidfLinear.name, "embedding": EmbeddingLinear.name, "zeroshot": ZeroShot.name,
-           "finetune": "finetune.v1"}
+           "ensemble": Ensemble.name, "finetune": "finetune.v1"}
 
 
 def backend_class(name: str) -> type:
@@ -181,7 +183,9 @@ def train_model(
     Y = check_training_data(texts, np.zeros((len(texts), len(theme_ids))) if Y is None else Y, theme_ids)
     params = dict(params or {})
     key = ALIASES.get(backend, backend)
-    if key == "finetune.v1" or key == "embedding-linear.v1" or key == "tfidf-linear.v1":
+    import inspect
+
+    if "seed" in inspect.signature(backend_class(key).__init__).parameters:
         params.setdefault("seed", seed)
     probe = make_backend(key, codebook=codebook, encoder=encoder, **params)
     needs_labels = not isinstance(probe, ZeroShot)
