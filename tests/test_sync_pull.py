@@ -243,3 +243,14 @@ def test_the_server_stopped_in_the_middle_of_a_pull_leaves_the_store_as_it_was(c
     assert ("r3#p0", "including_men") not in codes(coded, "ben")
     result = coded.pull()  # with the server back, the pull completes
     assert result.coders[coded.usernames["ben"]]["added"] == 1
+
+
+def test_a_coder_removed_from_the_project_keeps_their_codes(coded):
+    coded.pull()
+    cat = coded.usernames["cat"]
+    with coded.server.admin() as admin:
+        member = next(m for m in admin.members(coded.id) if m.username == cat)
+        admin.delete(f"/v1/projects/{coded.id}/members", {"ids": [member.id]})
+    result = coded.pull()
+    assert result.absent_coders == (cat,) and cat not in result.coders
+    assert codes(coded, "cat") == {("r1#p1", "offending_history")}

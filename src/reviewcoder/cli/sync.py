@@ -97,7 +97,8 @@ def register(app: typer.Typer) -> None:
             echo(json.dumps({"project": result.project, "project_type": result.project_type, "scope": result.scope,
                              "examples": result.examples, "documents_added": result.documents_added,
                              "coders": result.coders, "totals": result.totals(), "requests": result.requests,
-                             "skipped_members": list(result.skipped_members)}, indent=2))
+                             "skipped_members": list(result.skipped_members),
+                             "absent_coders": list(result.absent_coders)}, indent=2))
             return
         echo(f"project {result.project} ({result.project_type}): {result.examples} examples, "
              f"{len(result.coders)} coder(s), {result.requests} requests")
@@ -106,6 +107,8 @@ def register(app: typer.Typer) -> None:
                  f"{c['unchanged']} unchanged; {c['completed']} units done")
         if result.documents_added:
             echo(f"  {result.documents_added} new document(s) from doccano examples")
+        if result.absent_coders:
+            echo(f"  no longer members (their codes are kept as they were): {', '.join(result.absent_coders)}")
         if result.skipped_members:
             echo(f"  members with no codes (not stored as coders): {', '.join(result.skipped_members)}")
 

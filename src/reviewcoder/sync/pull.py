@@ -69,6 +69,7 @@ class PullResult:
     coders: Mapping[str, Mapping[str, int]]
     requests: int
     skipped_members: tuple[str, ...] = ()
+    absent_coders: tuple[str, ...] = ()  # coders pulled before who are no longer members: left unchanged
 
     def totals(self) -> dict[str, int]:
         out = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0, "completed": 0}
@@ -335,14 +336,13 @@ def pull_project(
             counts = dict(store.replace_coder_state(coder, scope, anns, comps))
             counts["completed"] = len(comps)
             results[coder] = counts
-        for coder in sorted(had_state - set(plan.annotations)):
-            # a coder removed from the project: their codes are no longer in doccano's export
-            counts = dict(store.replace_coder_state(coder, scope, [], []))
-            counts["completed"] = 0
-            results[coder] = counts
+        # coders with codes from earlier pulls who are no longer project members: doccano's export leaves
+        # them out, but removing a member deletes none of their work, so their codes stay as they are
+        absent = sorted(had_state - set(plan.annotations))
     return PullResult(
         project=info.id, project_type=info.project_type, scope=scope, examples=len(units), documents_added=added_docs,
         coders=results, requests=client.stats.requests - before, skipped_members=tuple(skipped),
+        absent_coders=tuple(absent),
     )
 
 

@@ -117,7 +117,11 @@ def units_from_store(store, unit: str = "paragraph", doc_ids: Sequence[str] | No
         missing = sorted(wanted - {s.doc_id for s in out})
         if missing:
             raise SyncError(f"documents {missing[:10]} are not in the store (or have no text); import them first")
-    return [s for s in out if s.text.strip()]
+    out = [s for s in out if s.text.strip()]
+    if not out:
+        raise SyncError("the store has no units to push (no documents with text); add reviews first "
+                        "(reviewcoder import REVIEWS --store ...)")
+    return out
 
 
 def push_project(
