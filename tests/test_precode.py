@@ -189,3 +189,27 @@ def test_saved_model_precodes_like_the_model_in_memory(tmp_path, model):
 def test_unknown_format_is_refused(tmp_path, model):
     with pytest.raises(InputError, match="xml"):
         precode(tmp_path / "in.jsonl", tmp_path / "o.xml", model=model, fmt="xml")
+
+
+@pytest.mark.slow
+def test_embedded_default_precodes_the_sample_reviews_offline(tmp_path):
+    from pathlib import Path
+
+    from reviewcoder.artifacts import default_model_path, read_model_json
+    from reviewcoder.codebook import default_codebook
+
+    samples = Path(__file__).resolve().parents[1] / "samples" / "reviews"
+    info = read_model_json(default_model_path())
+    assert info["codebook"]["fingerprint"] == default_codebook().fingerprint()
+    assert info["heldout"]["n_units"] > 0 and info["training"]["coder"] == "consensus"
+    model = load_model(codebook=default_codebook())
+    out = tmp_path / "pre.jsonl"
+    report = precode(samples, out, model=model)
+    recs = [json.loads(x) for x in out.read_text().splitlines()]
+    assert len(recs) == len(list(samples.glob("*.txt"))) and not report.problems
+    texts = {p.stem: p.read_text(encoding="utf-8") for p in samples.glob("*.txt")}
+    assert any(r["themes"] for r in recs)
+    for r in recs:
+        assert list(r["scores"]) == default_codebook().theme_ids
+        for e in r["evidence"]:
+            assert texts[r["id"]].replace("\r\n", "\n")[e["start"]:e["end"]] == e["text"]

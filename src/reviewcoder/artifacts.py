@@ -110,12 +110,33 @@ def model_card(info: dict[str, Any]) -> str:
     lines += ["", f"Macro-F1: CV {_fmt(cv.get('macro_f1'))}, held-out {_fmt(held.get('macro_f1'))}. "
               f"Micro-F1: CV {_fmt(cv.get('micro_f1'))}, held-out {_fmt(held.get('micro_f1'))}."]
     if held.get("agreement"):
-        lines += ["", "## Agreement with the consensus on held-out units", "",
-                  "| who | Krippendorff's alpha (mean over themes) | macro-F1 vs consensus |", "|---|---:|---:|"]
+        lines += ["", f"## Agreement on held-out units (reference: {held.get('reference', 'consensus')})", "",
+                  "Alpha is Krippendorff's alpha (nominal) per theme, averaged over themes; F1 is symmetric in the pair "
+                  "(macro over themes). When the reference is a consensus built from these coders' own codes, "
+                  "their agreement with it is higher than an independent coder's would be; coder vs coder is the "
+                  "fairer yardstick for the model.", "",
+                  "| pair | alpha (mean over themes) | macro-F1 |", "|---|---:|---:|"]
         for who, d in held["agreement"].items():
             lines.append(f"| {who} | {_fmt(d.get('alpha'))} | {_fmt(d.get('macro_f1'))} |")
     lines += ["", "## Known limits", ""]
     limits = list(info.get("limits") or [])
+    ag = held.get("agreement") or {}
+    model_key = next((k for k in ag if k.startswith("model vs ") and ", on " not in k), None)
+    ref_name = held.get("reference", "")
+    coder_alphas = {k.split(" vs ")[0]: d.get("alpha") for k, d in ag.items()
+                    if not k.startswith("model") and k.endswith(f" vs {ref_name}")}
+    if model_key and ag[model_key].get("alpha") is not None and coder_alphas:
+        m_alpha = ag[model_key]["alpha"]
+        best = max(v for v in coder_alphas.values() if v is not None)
+        if m_alpha < best - 0.1:
+            limits.append(
+                f"On held-out authors the model agrees with the {held.get('reference', 'reference')} less well than the "
+                f"coders do (alpha {m_alpha:.2f} against " + ", ".join(f"{c} {v:.2f}" for c, v in coder_alphas.items()
+                                                                       if v is not None)
+                + "): treat its themes as suggestions to check, not as codes.")
+    weak = [t for t, d in (held.get("per_theme") or {}).items() if d.get("f1") is not None and d["f1"] < 0.5]
+    if weak:
+        limits.append(f"Weakest themes on held-out authors (F1 under 0.5): {', '.join(weak)}.")
     limits += [
         "Scores are calibrated per unit (paragraph or excerpt); a document's score for a theme is the highest "
         "score of its units, which is not itself a calibrated probability.",

@@ -75,14 +75,27 @@ def evaluate_split(
     agreement = {f"model vs {ref.coder}": agreement_with_reference(ref.Y, Yhat, theme_ids)}
     unit_index = {u: i for i, u in enumerate(ref.units)}
     humans = sorted({c.coder for c in completions} - {ref.coder})
+    coded: dict[str, tuple[list[str], np.ndarray]] = {}
     for h in humans:
         done = sorted({c.item for c in completions if c.coder == h and c.item in unit_index})
         if not done:
             continue
         Yh, _ = indicator_matrix([a for a in annotations if a.coder == h], [c for c in completions if c.coder == h],
                                  theme_ids, coder=h, units=done)
+        coded[h] = (done, Yh)
         rows = [unit_index[u] for u in done]
         agreement[f"{h} vs {ref.coder}"] = agreement_with_reference(ref.Y[rows], Yh, theme_ids)
-        agreement[f"model vs {ref.coder}, on {h}'s units"] = agreement_with_reference(ref.Y[rows], Yhat[rows], theme_ids)
+        if len(done) < len(ref.units):
+            agreement[f"model vs {ref.coder}, on {h}'s units"] = agreement_with_reference(ref.Y[rows], Yhat[rows], theme_ids)
+    names = list(coded)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            common = sorted(set(coded[a][0]) & set(coded[b][0]))
+            if not common:
+                continue
+            ia = {u: k for k, u in enumerate(coded[a][0])}
+            ib = {u: k for k, u in enumerate(coded[b][0])}
+            agreement[f"{a} vs {b}"] = agreement_with_reference(
+                coded[a][1][[ia[u] for u in common]], coded[b][1][[ib[u] for u in common]], theme_ids)
     out["agreement"] = agreement
     return out
