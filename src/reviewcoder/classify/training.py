@@ -158,7 +158,7 @@ def train_model(
     texts: Sequence[str],
     Y: Any,
     theme_ids: Sequence[str],
-    backend: str = EmbeddingLinear.name,
+    backend: str = Ensemble.name,
     params: dict[str, Any] | None = None,
     groups: Sequence[str] | None = None,
     n_folds: int = 5,

@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         coder: Optional[str] = typer.Option(None, "--coder", help="Whose codes to learn from (default: consensus, or the only coder)."),
         split: Optional[str] = typer.Option(None, "--split", help="Train only on documents whose meta split is this (e.g. train)."),
         heldout: Optional[str] = typer.Option(None, "--evaluate-split", help="After training, evaluate on documents of this split (e.g. heldout) and record it in the model card."),
-        backend: str = typer.Option("embedding", "--backend", "-b", help="embedding | tfidf | finetune | zeroshot (or a versioned name)."),
+        backend: str = typer.Option("ensemble", "--backend", "-b", help="ensemble | embedding | tfidf | finetune | zeroshot (or a versioned name)."),
         param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="Backend parameter NAME=VALUE, repeatable (e.g. -p C=4)."),
         codebook_path: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML (default: the embedded panel-2018-19)."),
         group_by: str = typer.Option("author", "--group-by", help="Document meta field that groups cross-validation folds."),
@@ -144,28 +144,27 @@ def register(app: typer.Typer) -> None:
         cb = load_codebook(codebook_path) if codebook_path else None
         m = load_model(model, codebook=cb)
         fmt_ = fmt or ("csv" if out.suffix.lower() == ".csv" else "jsonl")
-        bar = None
-        if not quiet:
-            from tqdm import tqdm
-
-            bar = tqdm(total=0, unit="doc", desc="precode", leave=False)
+        bars: list = []
 
         def progress(done: int, total: int) -> None:
-            if bar is not None:
-                bar.total = total
-                bar.n = done
-                bar.refresh()
+            if quiet:
+                return
+            if not bars:
+                from tqdm import tqdm
+
+                bars.append(tqdm(total=total, unit="doc", desc="precode", leave=False))
+            bars[0].n = done
+            bars[0].refresh()
 
         try:
             report = precode(input, out, model=m, fmt=fmt_, batch_size=batch_size, resume=resume,
                              max_evidence=max_evidence, progress=progress)
         finally:
-            if bar is not None:
-                bar.close()
+            for b in bars:
+                b.close()
         for p in report.problems:
             warn(p)
-        rate = report.n_units / report.seconds if report.seconds else 0.0
         echo(f"{report.n_written + report.n_resumed} documents pre-coded with {m.model_id} -> {out}"
              + (f" ({report.n_resumed} from the earlier run)" if report.n_resumed else "")
              + (f"; {len(report.problems)} input record(s) skipped, see warnings" if report.problems else "")
-             + f" [{report.n_units} paragraphs, {rate:.1f}/s]")
+             + f" [{report.n_units} paragraphs in {report.seconds:.0f} s]")
