@@ -1,7 +1,8 @@
 """reviewcoder: theme-coding of child safeguarding review texts.
 
 The public surface. Light names are imported here; the ones that need numpy, torch or the encoder
-(``load_model``, ``precode``, ``evaluate_predictions``, ``summarise``) load on first use, so that
+(``load_model``, ``suggest``, ``evaluate_predictions``, ``summarise``; batch pre-coding is
+``reviewcoder.precode.precode``) load on first use, so that
 ``import reviewcoder`` stays fast and imports no torch.
 
 >>> import reviewcoder
@@ -35,7 +36,6 @@ __version__ = "0.1.0"
 _LAZY = {
     "load_model": "reviewcoder.artifacts",
     "save_model": "reviewcoder.artifacts",
-    "precode": "reviewcoder.precode",
     "suggest": "reviewcoder.precode",
     "evaluate_predictions": "reviewcoder.evaluate",
     "summarise": "reviewcoder.summary",
