@@ -9,6 +9,10 @@ process so that peak memory (max RSS) is its own; the order alternates over ``--
 
 Usage:
   .venv/bin/python bench/bench_precode.py annotations/corpus/documents.jsonl [--model models/default] [--limit N]
+      [--repeats 2] [--interleaved]
+
+``--interleaved`` also times both in one process, alternating every 4 documents, so that both see
+the same load when the machine is shared.
 """
 
 from __future__ import annotations
@@ -71,7 +75,45 @@ def run_precode(path: str, limit: int | None, model: str | None) -> dict:
             "documents": rep.n_written, "seconds": dt}
 
 
+def run_interleaved(path: str, limit: int | None, model: str | None, chunk: int = 4) -> dict:
+    """Both in one process, alternating every ``chunk`` documents, so both see the same machine load
+    (on a shared machine, separate runs minutes apart can differ by 2x)."""
+    from reviewcoder.artifacts import load_model
+    from reviewcoder.encoder import load_encoder
+    from reviewcoder.ingest import read_documents
+    from reviewcoder.precode import MIN_WORDS, score_documents
+    from reviewcoder.segment import segment_paragraphs
+
+    m = load_model(model)
+    enc = load_encoder()
+    docs = read_documents(path)[:limit]
+    enc.encode(["warm up"] * 8)
+    score_documents(m, docs[:1])
+    t_enc = t_pre = 0.0
+    n_units = 0
+    for lo in range(0, len(docs), chunk):
+        part = docs[lo : lo + chunk]
+        units = [p.text for d in part for p in segment_paragraphs(d) if len(p.text.split()) >= MIN_WORDS]
+        n_units += len(units)
+        order = [0, 1] if (lo // chunk) % 2 == 0 else [1, 0]
+        for k in order:
+            t0 = time.perf_counter()
+            if k == 0:
+                enc.encode(units, batch_size=32)
+                t_enc += time.perf_counter() - t0
+            else:
+                # what precode does per batch: segment, encode sentences, score, evidence, JSON lines
+                recs = score_documents(m, part)
+                "".join(json.dumps(r) + "\n" for r in recs)
+                t_pre += time.perf_counter() - t0
+    return {"what": "interleaved", "units": n_units, "documents": len(docs), "encoder_units_per_s": n_units / t_enc,
+            "precode_units_per_s": n_units / t_pre, "ratio": t_enc / t_pre, "model": m.model_id}
+
+
 def child(kind: str, path: str, limit: int | None, model: str | None) -> None:
+    if kind == "interleaved":
+        print(json.dumps(run_interleaved(path, limit, model)))
+        return
     res = run_encoder(path, limit) if kind == "encoder" else run_precode(path, limit, model)
     res["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps(res))
@@ -84,10 +126,18 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=None, help="first N documents only")
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--child", default=None)
+    ap.add_argument("--interleaved", action="store_true", help="also time both alternately in one process")
     a = ap.parse_args()
     if a.child:
         child(a.child, a.input, a.limit, a.model)
         return
+    if a.interleaved:
+        res = run_interleaved(a.input, a.limit, a.model)
+        print(json.dumps(res))
+        print(f"interleaved: bare encoder {res['encoder_units_per_s']:.1f} paragraphs/s, precode "
+              f"{res['precode_units_per_s']:.1f} paragraphs/s, precode / encoder = {res['ratio']:.2f}")
+        if a.repeats == 0:
+            return
     results = []
     for r in range(a.repeats):
         for kind in (("encoder", "precode") if r % 2 == 0 else ("precode", "encoder")):
