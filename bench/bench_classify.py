@@ -38,6 +38,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 SPECS = {
+    "ensemble": ("ensemble.v1", {}),
     "tfidf": ("tfidf-linear.v1", {}),
     "embedding": ("embedding-linear.v1", {}),
     "embedding-textpool": ("embedding-linear.v1", {"pooling": "text"}),
