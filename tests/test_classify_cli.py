@@ -75,3 +75,18 @@ def test_train_with_bad_param_or_no_codes(tmp_path):
     assert r.exit_code == 1 and "NAME=VALUE" in r.output
     r = runner.invoke(app, ["train", "-a", str(tmp_path / "none"), "--out", str(tmp_path / "m")])
     assert r.exit_code == 1 and "do not exist" in r.output
+
+
+def test_train_from_the_store(tmp_path):
+    from reviewcoder.corpus import import_corpus
+    from reviewcoder.store import open_store
+
+    corpus = _corpus(tmp_path)
+    db = tmp_path / "store.sqlite"
+    with open_store(db) as st:
+        import_corpus(st, corpus)
+    r = runner.invoke(app, ["train", "--store", str(db), "--coder", "consensus", "--backend", "tfidf",
+                            "--codebook", str(tmp_path / "codebook.yaml"), "--out", str(tmp_path / "m")])
+    assert r.exit_code == 0, r.output
+    info = json.loads((tmp_path / "m" / "model.json").read_text())
+    assert info["training"]["n_units"] == 72 and info["training"]["source"].startswith("store ")
