@@ -164,3 +164,27 @@ def make_project(doccano, tmp_path, unique):
                        {name: u for name, (u, _) in users.items()})
 
     return make
+
+
+@pytest.fixture
+def serve_thread():
+    """Start `reviewcoder serve`'s HTTP server on a free loopback port in a thread: ``start(suggester, store_path)``.
+    Every server started is shut down at the end of the test."""
+    import threading
+
+    from reviewcoder.serve import make_server
+
+    servers = []
+
+    def start(suggester, store_path=None):
+        server = make_server(suggester, "127.0.0.1", 0, store_path)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return server
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        thread.join(5)
+        server.server_close()

@@ -12,7 +12,6 @@ Notebook 3 needs the real doccano server (``doccano`` fixture: started by script
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 

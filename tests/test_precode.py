@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import json
 
-import numpy as np
 import pytest
 
 from classify_fakes import FakeEncoder, tiny_codebook, tiny_data

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 
 import pytest
 
@@ -10,7 +9,6 @@ from reviewcoder.codebook import default_codebook
 from reviewcoder.errors import SyncError
 from reviewcoder.records import Annotation, Completion, Document, Suggestion
 from reviewcoder.review import Suggester, UnitIndex, post_suggestions, review_stats, setup_review
-from reviewcoder.serve import make_server
 from reviewcoder.store import open_store
 from reviewcoder.sync.pull import project_scope
 
@@ -85,21 +83,8 @@ FAKE = Suggester(keyword_model, "keywords-v1", default_codebook().fingerprint())
 
 
 @pytest.fixture
-def serving(make_project):
-    servers = []
-
-    def start(store_path):
-        server = make_server(FAKE, "127.0.0.1", 0, store_path)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return server
-
-    yield start
-    for server, thread in servers:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
+def serving(serve_thread):
+    return lambda store_path: serve_thread(FAKE, store_path)
 
 
 @pytest.mark.integration

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 
 import pytest
@@ -12,7 +11,7 @@ import requests
 from reviewcoder.errors import InputError, ModelError
 from reviewcoder.records import Document
 from reviewcoder.review import Suggester
-from reviewcoder.serve import MAX_BODY, check_loopback, make_server
+from reviewcoder.serve import MAX_BODY, check_loopback
 from reviewcoder.store import open_store
 
 
@@ -30,21 +29,8 @@ FAKE = Suggester(fake_suggest, "fake-model", "panel-2018-19@1:abc", ("informatio
 
 
 @pytest.fixture
-def running():
-    servers = []
-
-    def start(suggester=FAKE, store_path=None):
-        server = make_server(suggester, "127.0.0.1", 0, store_path)
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        thread.start()
-        servers.append((server, thread))
-        return server
-
-    yield start
-    for server, thread in servers:
-        server.shutdown()
-        thread.join(5)
-        server.server_close()
+def running(serve_thread):
+    return lambda suggester=FAKE, store_path=None: serve_thread(suggester, store_path)
 
 
 def test_suggest_returns_the_models_themes_with_offsets_into_the_text(running):

@@ -100,7 +100,7 @@ class PrevalenceTable:
                 else:
                     cells.append(f"{r['share']:.0%} [{r['ci'][0]:.0%}, {r['ci'][1]:.0%}] ({r['k']}/{r['n']})")
             lines.append("| " + " | ".join(cells) + " |")
-        foot = [f"Documents: " + ", ".join(f"{s} {n}" for s, n in self.n_documents.items()) + "."]
+        foot = ["Documents: " + ", ".join(f"{s} {n}" for s, n in self.n_documents.items()) + "."]
         if self.human_rule:
             foot.append(f"Human codes: {self.human_rule}.")
         foot.append(f"Intervals: {self.method} ({'Wilson score' if self.method == 'wilson' else 'Clopper-Pearson'}).")
