@@ -136,3 +136,21 @@ def test_embedding_model_names_its_encoder_and_refuses_another(tmp_path):
     again = load_model(path, encoder=FakeEncoder())
     np.testing.assert_allclose(again.predict_proba(texts[:5]), model.predict_proba(texts[:5]), atol=1e-6)
     assert (path / "weights.safetensors").stat().st_size < 100_000
+
+
+def test_document_thresholds_round_trip_and_are_optional(tmp_path):
+    texts, Y, groups = tiny_data(50)
+    model = train_model(texts, Y, THEMES, backend="tfidf", groups=groups, codebook=tiny_codebook(),
+                        documents=[f"d{i // 5}" for i in range(len(texts))])
+    path = save_model(model, tmp_path / "m")
+    again = load_model(path)
+    assert again.document_thresholds == model.document_thresholds is not None
+    info = json.loads((path / "model.json").read_text())
+    assert info["cv_document"]["n_documents"] == 10
+    assert "document threshold" in (path / "MODEL_CARD.md").read_text()
+    # a model.json written before document thresholds existed: documents use the unit thresholds
+    del info["document_thresholds"]
+    (path / "model.json").write_text(json.dumps(info))
+    old = load_model(path)
+    assert old.document_thresholds is None
+    assert old.document_threshold_array.tolist() == old.threshold_array.tolist()

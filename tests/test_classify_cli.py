@@ -42,12 +42,19 @@ def test_train_then_precode(tmp_path):
     info = json.loads((model_dir / "model.json").read_text())
     assert info["training"]["coder"] == "consensus" and info["training"]["split"] == "train"
     assert info["heldout"]["n_units"] == 18
+    # documents: thresholds chosen on the 9 training documents, figures on the 3 held-out ones
+    assert set(info["document_thresholds"]) == set(tiny_codebook().theme_ids)
+    assert info["cv_document"]["n_documents"] == 9 and info["heldout"]["document"]["n_documents"] == 3
+    assert "model vs consensus" in info["heldout"]["document"]["agreement"]
+    assert "; documents " in r.output
     assert info["reproduce"].startswith("reviewcoder train -a ")
     out = tmp_path / "pre.jsonl"
     r = runner.invoke(app, ["precode", str(corpus / "documents.jsonl"), "--out", str(out), "--model", str(model_dir), "-q"])
     assert r.exit_code == 0, r.output
     lines = [json.loads(x) for x in out.read_text().splitlines()]
     assert len(lines) == 12 and lines[0]["model"] == info["model_id"]
+    for rec in lines:
+        assert rec["themes"] == [t for t, v in rec["scores"].items() if v >= info["document_thresholds"][t]]
 
 
 def test_precode_with_a_missing_model_says_so_in_one_line(tmp_path):

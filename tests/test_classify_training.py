@@ -139,3 +139,30 @@ def test_training_set_from_unit_codes(tmp_path):
         build_training_set(d, a, c, THEMES, coder="coder_b")
     with pytest.raises(InputError, match="split"):
         build_training_set(d, a, c, THEMES, split="test")
+
+
+def test_document_max_takes_each_documents_best_unit():
+    from reviewcoder.classify.training import document_max
+
+    P = np.array([[0.1, 0.9], [0.7, 0.2], [0.3, 0.3], [0.5, 0.0]])
+    docs, D = document_max(P, ["b", "a", "b", "a"])
+    assert docs == ["b", "a"]
+    assert D.tolist() == [[0.3, 0.9], [0.7, 0.2]]
+
+
+def test_document_thresholds_are_chosen_on_documents_when_documents_are_given():
+    texts, Y, groups = tiny_data(60)
+    documents = [f"doc{i // 3}" for i in range(len(texts))]  # three units per document
+    model = train_model(texts, Y, THEMES, backend="tfidf", groups=groups, documents=documents,
+                        codebook=tiny_codebook(), seed=1)
+    assert set(model.document_thresholds) == set(THEMES)
+    assert all(0.05 <= v <= 0.95 for v in model.document_thresholds.values())
+    assert model.meta["cv_document"]["n_documents"] == 20
+    assert model.meta["cv_document"]["macro_f1"] > 0.6
+    # a document's decision is taken at its own threshold, not the unit one
+    assert model.document_threshold_array.tolist() == [model.document_thresholds[t] for t in THEMES]
+    without = train_model(texts, Y, THEMES, backend="tfidf", groups=groups, codebook=tiny_codebook(), seed=1)
+    assert without.document_thresholds is None and without.meta["cv_document"] is None
+    assert without.document_threshold_array.tolist() == without.threshold_array.tolist()
+    with pytest.raises(ModelError, match="one document id per text"):
+        train_model(texts, Y, THEMES, backend="tfidf", documents=documents[:-1])

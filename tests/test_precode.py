@@ -212,3 +212,28 @@ def test_embedded_default_precodes_the_sample_reviews_offline(tmp_path):
         assert list(r["scores"]) == default_codebook().theme_ids
         for e in r["evidence"]:
             assert texts[r["id"]].replace("\r\n", "\n")[e["start"]:e["end"]] == e["text"]
+
+
+def test_documents_are_flagged_at_the_document_threshold(model):
+    from dataclasses import replace
+
+    from reviewcoder.precode import score_documents
+    from reviewcoder.records import Document
+
+    doc = Document(id="k", text=REVIEW)
+    base = score_documents(model, [doc])[0]
+    best = base["scores"]["violence"]
+    assert "violence" in base["themes"]
+    # above the best paragraph: the document is not flagged, whatever the unit threshold says
+    strict = replace(model, document_thresholds={**model.thresholds, "violence": min(best + 0.01, 1.0)})
+    rec = score_documents(strict, [doc])[0]
+    assert "violence" not in rec["themes"] and not [e for e in rec["evidence"] if e["theme"] == "violence"]
+    # a document threshold under every paragraph's score, with a unit threshold above them all: the
+    # document is flagged and its evidence is the best paragraph's best sentence
+    loose = replace(model, thresholds={**model.thresholds, "violence": 0.999},
+                    document_thresholds={**model.thresholds, "violence": 0.0})
+    rec = score_documents(loose, [doc])[0]
+    ev = [e for e in rec["evidence"] if e["theme"] == "violence"]
+    assert "violence" in rec["themes"] and len(ev) == 1
+    assert ev[0]["score"] == pytest.approx(best, abs=1e-4)
+    assert REVIEW[ev[0]["start"]:ev[0]["end"]] == ev[0]["text"] and ev[0]["text"]

@@ -95,28 +95,45 @@ def model_card(info: dict[str, Any]) -> str:
     if info.get("reproduce"):
         lines += ["", "Reproduce with:", "", "```", info["reproduce"], "```"]
     cv = info.get("cv") or {}
+    cv_doc = info.get("cv_document") or {}
     held = info.get("heldout") or {}
+    held_doc = held.get("document") or {}
+    doc_thr = info.get("document_thresholds") or info["thresholds"]
     lines += ["", "## Themes: counts, thresholds, quality", "",
-              "Positives = training units coded with the theme. F1 (CV) is out-of-fold on the training units "
-              "(thresholds chosen on the same scores, so optimistic); F1 (held-out) is on units by authors the "
-              "model never saw.", "",
-              "| theme | positives | threshold | F1 (CV) | F1 (held-out) | held-out support |",
-              "|---|---:|---:|---:|---:|---:|"]
+              "Positives = training units coded with the theme. A unit (paragraph or excerpt) has a theme at or above "
+              "the unit threshold; a document has it where its best unit reaches the document threshold. F1 (CV) is "
+              "out-of-fold on the training units (thresholds chosen on the same scores, so optimistic); F1 "
+              "(held-out) is on units by authors the model never saw.", "",
+              "| theme | positives | unit threshold | document threshold | F1 (CV) | F1 (held-out) | held-out support "
+              "| document F1 (held-out) |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for t in info["theme_ids"]:
         c = (cv.get("per_theme") or {}).get(t, {})
         h = (held.get("per_theme") or {}).get(t, {})
+        hd = (held_doc.get("per_theme") or {}).get(t, {})
         lines.append(f"| {t} | {tr.get('positives', {}).get(t, 'n/a')} | {info['thresholds'][t]:.3f} | "
-                     f"{_fmt(c.get('f1'))} | {_fmt(h.get('f1'))} | {_fmt(h.get('support'))} |")
-    lines += ["", f"Macro-F1: CV {_fmt(cv.get('macro_f1'))}, held-out {_fmt(held.get('macro_f1'))}. "
-              f"Micro-F1: CV {_fmt(cv.get('micro_f1'))}, held-out {_fmt(held.get('micro_f1'))}."]
-    if held.get("agreement"):
-        lines += ["", f"## Agreement on held-out units (reference: {held.get('reference', 'consensus')})", "",
-                  "Alpha is Krippendorff's alpha (nominal) per theme, averaged over themes; F1 is symmetric in the pair "
-                  "(macro over themes). When the reference is a consensus built from these coders' own codes, "
-                  "their agreement with it is higher than an independent coder's would be; coder vs coder is the "
-                  "fairer yardstick for the model.", "",
-                  "| pair | alpha (mean over themes) | macro-F1 |", "|---|---:|---:|"]
-        for who, d in held["agreement"].items():
+                     f"{doc_thr[t]:.3f} | {_fmt(c.get('f1'))} | {_fmt(h.get('f1'))} | {_fmt(h.get('support'))} | "
+                     f"{_fmt(hd.get('f1'))} |")
+    lines += ["", f"Units: macro-F1 CV {_fmt(cv.get('macro_f1'))}, held-out {_fmt(held.get('macro_f1'))}; "
+              f"micro-F1 CV {_fmt(cv.get('micro_f1'))}, held-out {_fmt(held.get('micro_f1'))}."]
+    if cv_doc or held_doc:
+        lines.append(f"Documents: macro-F1 CV {_fmt(cv_doc.get('macro_f1'))} over {_fmt(cv_doc.get('n_documents'))}, "
+                     f"held-out {_fmt(held_doc.get('macro_f1'))} over {_fmt(held_doc.get('n_documents'))}; micro-F1 CV "
+                     f"{_fmt(cv_doc.get('micro_f1'))}, held-out {_fmt(held_doc.get('micro_f1'))}.")
+    for level, figures in (("units", held), ("documents", held_doc)):
+        if not figures.get("agreement"):
+            continue
+        lines += ["", f"## Agreement on held-out {level} (reference: {held.get('reference', 'consensus')})", ""]
+        if level == "units":
+            lines += ["Alpha is Krippendorff's alpha (nominal) per theme, averaged over themes; F1 is symmetric in the "
+                      "pair (macro over themes). When the reference is a consensus built from these coders' own codes, "
+                      "their agreement with it is higher than an independent coder's would be; coder vs coder is the "
+                      "fairer yardstick for the model.", ""]
+        else:
+            lines += ["A document has a theme where one of its coded units has it (for the model: where its best "
+                      "unit reaches the document threshold).", ""]
+        lines += ["| pair | alpha (mean over themes) | macro-F1 |", "|---|---:|---:|"]
+        for who, d in figures["agreement"].items():
             lines.append(f"| {who} | {_fmt(d.get('alpha'))} | {_fmt(d.get('macro_f1'))} |")
     lines += ["", "## Known limits", ""]
     limits = list(info.get("limits") or [])
@@ -139,7 +156,7 @@ def model_card(info: dict[str, Any]) -> str:
         limits.append(f"Weakest themes on held-out authors (F1 under 0.5): {', '.join(weak)}.")
     limits += [
         "Scores are calibrated per unit (paragraph or excerpt); a document's score for a theme is the highest "
-        "score of its units, which is not itself a calibrated probability.",
+        "score of its units, which is not itself a calibrated probability (hence its own threshold).",
         "Trained on the texts described above; writing in another voice, another country's terms or another "
         "kind of review may score lower. Check agreement on a coded sample before relying on it.",
         "Suggestions are for coders to accept or reject, never a substitute for coding.",
@@ -168,6 +185,8 @@ def save_model(model: ThemeModel, path: str | Path, name: str | None = None, ext
         h.update(k.encode())
         h.update(np.ascontiguousarray(arrays[k]).tobytes())
     h.update(json.dumps(model.thresholds, sort_keys=True).encode())
+    if model.document_thresholds is not None:
+        h.update(json.dumps(model.document_thresholds, sort_keys=True).encode())
     model_id = f"{name or path.resolve().name}-{h.hexdigest()[:8]}"
     extra = dict(extra or {})
     training = {**model.meta.get("training", {}), **extra.pop("training", {})}
@@ -179,9 +198,12 @@ def save_model(model: ThemeModel, path: str | Path, name: str | None = None, ext
         "theme_ids": list(model.theme_ids),
         "codebook": {"id": getattr(model.codebook, "id", ""), "fingerprint": model.codebook_fingerprint},
         "thresholds": {t: float(model.thresholds[t]) for t in model.theme_ids},
+        "document_thresholds": None if model.document_thresholds is None else
+        {t: float(model.document_thresholds[t]) for t in model.theme_ids},
         "calibrated": model.calibration is not None,
         "training": training,
         "cv": model.meta.get("cv"),
+        "cv_document": model.meta.get("cv_document"),
         "created_at": datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "versions": _versions(),
     }
@@ -312,4 +334,6 @@ def load_model(path: str | Path | None = None, codebook: Any = None, encoder: An
         calibration=cal,
         meta=info,
         codebook=model_codebook,
+        document_thresholds=None if info.get("document_thresholds") is None else
+        {t: float(v) for t, v in info["document_thresholds"].items()},
     )

@@ -2,9 +2,10 @@
 
 For every input record (a review or an excerpt) the model scores each paragraph; a document's score
 for a theme is the highest score of its paragraphs, and its themes are those at or above each theme's
-threshold. The evidence for a theme is, in each flagged paragraph (best first, ``max_evidence`` at
-most), the sentence that scores highest for that theme, widened to the neighbouring sentences of the
-same paragraph that reach the threshold too. With the frozen-encoder backends every sentence is encoded
+document threshold. The evidence for a theme is, in each paragraph at or above the theme's unit
+threshold (best first, ``max_evidence`` at most; at least the best paragraph), the sentence that
+scores highest for that theme, widened to the neighbouring sentences of the same paragraph that reach
+the unit threshold too. With the frozen-encoder backends every sentence is encoded
 once and serves both the paragraph's score (token-weighted mean of its sentences) and the evidence
 search; a document of any length is handled through its units, never truncated.
 
@@ -72,15 +73,17 @@ def _evidence_span(units: Units, i: int, best: int, p_sent: np.ndarray, j: int, 
 def _record(doc: Document, units: Units, p_par: np.ndarray, p_sent: np.ndarray, model: ThemeModel,
             max_evidence: int) -> dict[str, Any]:
     thr = model.threshold_array
+    doc_thr = model.document_threshold_array
     n_t = len(model.theme_ids)
     doc_scores = p_par.max(axis=0) if len(p_par) else np.zeros(n_t)
     themes, evidence = [], []
     for j, theme in enumerate(model.theme_ids):
-        if doc_scores[j] < thr[j]:
+        if doc_scores[j] < doc_thr[j]:
             continue
         themes.append(theme)
-        flagged = [i for i in range(len(p_par)) if p_par[i, j] >= thr[j] and units.groups[i]]
-        flagged.sort(key=lambda i: (-p_par[i, j], i))
+        ranked = sorted((i for i in range(len(p_par)) if units.groups[i]), key=lambda i: (-p_par[i, j], i))
+        # the paragraphs that reach the unit threshold; at least the best one, which carried the document
+        flagged = [i for i in ranked if p_par[i, j] >= thr[j]] or ranked[:1]
         for i in flagged[:max_evidence]:
             group = units.groups[i]
             best = max(group, key=lambda s: (p_sent[s, j], -s))

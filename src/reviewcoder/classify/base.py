@@ -85,8 +85,11 @@ class ThemeModel:
     """A trained, calibrated model: a backend plus per-theme calibration and thresholds.
 
     ``predict_proba(texts)`` gives calibrated probabilities, float (n, n_themes) in ``theme_ids``
-    order; a theme applies where its probability is at or above ``thresholds[theme]``.
+    order; a theme applies to a unit where its probability is at or above ``thresholds[theme]``.
     Calibration is Platt scaling fitted on out-of-fold scores: ``p = sigmoid(a * logit(raw) + b)``.
+    A document's score for a theme is the highest of its units' scores; the theme applies to the
+    document where that score is at or above ``document_thresholds[theme]`` (chosen by
+    cross-validation on whole documents; a model without them uses the unit thresholds).
     """
 
     classifier: Any
@@ -97,12 +100,18 @@ class ThemeModel:
     calibration: np.ndarray | None = None  # (n_themes, 2): a, b
     meta: dict[str, Any] = field(default_factory=dict)
     codebook: Any = None
+    document_thresholds: dict[str, float] | None = None
 
     def __post_init__(self) -> None:
         self.theme_ids = list(self.theme_ids)
         missing = [t for t in self.theme_ids if t not in self.thresholds]
         if missing:
             raise ModelError(f"Model {self.model_id}: no threshold for themes {missing}; every theme needs one")
+        if self.document_thresholds is not None:
+            missing = [t for t in self.theme_ids if t not in self.document_thresholds]
+            if missing:
+                raise ModelError(f"Model {self.model_id}: no document threshold for themes {missing}; give one per "
+                                 "theme or none at all")
         if self.calibration is not None:
             self.calibration = np.asarray(self.calibration, dtype=np.float64).reshape(len(self.theme_ids), 2)
 
@@ -114,6 +123,12 @@ class ThemeModel:
     def threshold_array(self) -> np.ndarray:
         """Thresholds as float (n_themes,) in theme order."""
         return np.array([self.thresholds[t] for t in self.theme_ids], dtype=np.float64)
+
+    @property
+    def document_threshold_array(self) -> np.ndarray:
+        """Document-level thresholds as float (n_themes,), applied to the highest unit score of a document."""
+        thresholds = self.document_thresholds or self.thresholds
+        return np.array([thresholds[t] for t in self.theme_ids], dtype=np.float64)
 
     def calibrate(self, raw: np.ndarray) -> np.ndarray:
         """Apply the stored calibration to raw backend probabilities (n, n_themes)."""

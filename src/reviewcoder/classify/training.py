@@ -9,10 +9,14 @@
    probabilities (``p = sigmoid(a * logit(raw) + b)``);
 3. per theme, the threshold that maximises F1 on the calibrated out-of-fold scores (0.5 for a theme
    with no positive example), clipped to [0.05, 0.95];
-4. the backend fitted once more on all units.
+4. when the units' documents are known, per theme a document-level threshold, chosen the same way on
+   each document's highest calibrated out-of-fold unit score against "some unit of the document has
+   the theme": a document is flagged on its strongest paragraph, which needs a higher bar than one
+   paragraph does (or a lower one, for a theme coders flag on weak paragraphs);
+5. the backend fitted once more on all units.
 
-The out-of-fold figures are kept as ``meta["cv"]``; they are optimistic about the thresholds (chosen
-on the same scores), so report held-out figures beside them.
+The out-of-fold figures are kept as ``meta["cv"]`` (units) and ``meta["cv_document"]``; they are
+optimistic about the thresholds (chosen on the same scores), so report held-out figures beside them.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from .tfidf import TfidfLinear
 from .zeroshot import ZeroShot
 
 __all__ = ["BACKENDS", "ALIASES", "backend_class", "make_backend", "train_model", "fit_calibration",
-           "choose_thresholds", "cv_folds"]
+           "choose_thresholds", "cv_folds", "document_max"]
 
 
 def _finetune_class():
@@ -145,6 +149,15 @@ def choose_thresholds(P: np.ndarray, Y: np.ndarray, lo: float = 0.05, hi: float 
     return out
 
 
+def document_max(P: np.ndarray, documents: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """Per document (in first-seen order), the highest row of ``P`` (n_units, n_themes) among its units."""
+    order = list(dict.fromkeys(documents))
+    index = {d: k for k, d in enumerate(order)}
+    out = np.full((len(order), P.shape[1]), -np.inf)
+    np.maximum.at(out, np.array([index[d] for d in documents], dtype=int), np.asarray(P, dtype=np.float64))
+    return order, out
+
+
 def _per_theme_f1(Y: np.ndarray, Yhat: np.ndarray, theme_ids: Sequence[str]) -> dict[str, Any]:
     from ..evaluate.metrics import precision_recall_f1
 
@@ -161,6 +174,7 @@ def train_model(
     backend: str = Ensemble.name,
     params: dict[str, Any] | None = None,
     groups: Sequence[str] | None = None,
+    documents: Sequence[str] | None = None,
     n_folds: int = 5,
     seed: int = 0,
     codebook: Any = None,
@@ -171,7 +185,8 @@ def train_model(
     """Cross-validate, calibrate, choose thresholds and fit ``backend`` on (texts, Y).
 
     ``texts``: n unit texts; ``Y``: int (n, n_themes) in ``theme_ids`` order; ``groups``: n group
-    labels for grouped folds (author, or document); ``n_folds=0`` skips cross-validation (thresholds
+    labels for grouped folds (author, or document); ``documents``: n document ids, for the
+    document-level thresholds (None: documents use the unit thresholds); ``n_folds=0`` skips cross-validation (thresholds
     0.5, no calibration: for the zero-shot backend with no codes). ``progress(message)`` is called at
     each step.
     """
@@ -181,6 +196,8 @@ def train_model(
     if codebook is not None:
         codebook.check_labels(theme_ids, "the training themes")
     Y = check_training_data(texts, np.zeros((len(texts), len(theme_ids))) if Y is None else Y, theme_ids)
+    if documents is not None and len(documents) != len(texts):
+        raise ModelError(f"documents has {len(documents)} ids but there are {len(texts)} texts; give one document id per text")
     params = dict(params or {})
     key = ALIASES.get(backend, backend)
     import inspect
@@ -224,6 +241,13 @@ def train_model(
     else:
         thr = np.full(len(theme_ids), 0.5)
         cv = None
+    doc_thr, cv_doc = None, None
+    if P_oof is not None and documents is not None:
+        _, D = document_max(P_cal, documents)
+        _, Y_doc = document_max(Y, documents)
+        doc_thr = choose_thresholds(D, Y_doc)
+        cv_doc = _per_theme_f1(Y_doc.astype(int), (D >= doc_thr).astype(int), theme_ids)
+        cv_doc["n_documents"] = int(len(D))
     say("fitting on all units")
     final = make_backend(key, codebook=codebook, encoder=encoder, **params)
     if X is not None:
@@ -244,6 +268,7 @@ def train_model(
             "seconds": round(seconds, 1),
         },
         "cv": cv,
+        "cv_document": cv_doc,
     }
     fp = codebook.fingerprint() if codebook is not None else ""
     return ThemeModel(
@@ -254,4 +279,5 @@ def train_model(
         calibration=cal,
         meta=meta,
         codebook=codebook,
+        document_thresholds=None if doc_thr is None else {t: round(float(v), 6) for t, v in zip(theme_ids, doc_thr)},
     )

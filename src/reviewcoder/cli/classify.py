@@ -82,16 +82,16 @@ def register(app: typer.Typer) -> None:
                 warn(f"skipped {s}")
             if len(ts.skipped) > 10:
                 warn(f"... and {len(ts.skipped) - 10} more units skipped")
-            texts, Y, groups, who = ts.texts, ts.Y, ts.groups, ts.coder
+            texts, Y, groups, doc_ids, who = ts.texts, ts.Y, ts.groups, ts.doc_ids, ts.coder
             n_docs, n_groups = len(set(ts.doc_ids)), len(set(groups))
         else:
             if backend not in ("zeroshot", "zeroshot.v1"):
                 raise InputError("No codes to learn from; give --annotations or a --store with codes, or --backend zeroshot")
-            texts, Y, groups, who, n_docs, n_groups = [], None, None, None, 0, 0
+            texts, Y, groups, doc_ids, who, n_docs, n_groups = [], None, None, None, None, 0, 0
         echo(f"training {backend} on {len(texts)} units from {n_docs} documents"
              + (f" ({n_groups} {group_by} groups)" if n_groups else "") + (f", coder {who}" if who else ""))
-        model = train_model(texts, Y, cb.theme_ids, backend=backend, params=params, groups=groups, n_folds=folds,
-                            seed=seed, codebook=cb, progress=lambda m: echo(f"  {m}"))
+        model = train_model(texts, Y, cb.theme_ids, backend=backend, params=params, groups=groups, documents=doc_ids,
+                            n_folds=folds, seed=seed, codebook=cb, progress=lambda m: echo(f"  {m}"))
         extra: dict = {"training": {"source": source, "coder": who, "split": split, "n_documents": n_docs,
                                     "group_by": group_by}}
         args = ["reviewcoder", "train"]
@@ -113,12 +113,16 @@ def register(app: typer.Typer) -> None:
             extra["heldout"] = evaluate_split(model, docs, anns, comps, cb, split=heldout, coder=who)
         save_model(model, out, name=name, extra=extra)
         cv = model.meta.get("cv") or {}
+        cv_doc = model.meta.get("cv_document") or {}
         echo(f"saved {model.model_id} to {out}")
         if cv:
-            echo(f"cross-validated macro-F1 {cv['macro_f1']:.3f} (micro {cv['micro_f1']:.3f}) over {len(texts)} units")
+            echo(f"cross-validated macro-F1 {cv['macro_f1']:.3f} (micro {cv['micro_f1']:.3f}) over {len(texts)} units"
+                 + (f"; documents {cv_doc['macro_f1']:.3f} over {cv_doc['n_documents']}" if cv_doc else ""))
         if heldout and extra["heldout"].get("macro_f1") is not None:
             h = extra["heldout"]
-            echo(f"held-out ({heldout}) macro-F1 {h['macro_f1']:.3f} (micro {h['micro_f1']:.3f}) over {h['n_units']} units")
+            d = h.get("document") or {}
+            echo(f"held-out ({heldout}) macro-F1 {h['macro_f1']:.3f} (micro {h['micro_f1']:.3f}) over {h['n_units']} units"
+                 + (f"; documents {d['macro_f1']:.3f} over {d['n_documents']}" if d.get("macro_f1") is not None else ""))
 
     @app.command("precode")
     @guarded
