@@ -41,6 +41,9 @@ SPECS = {
     "ensemble": ("ensemble.v1", {}),
     "tfidf": ("tfidf-linear.v1", {}),
     "embedding": ("embedding-linear.v1", {}),
+    "sentence": ("sentence-linear.v1", {}),
+    "ensemble-embedding": ("ensemble.v1", {"members": [{"backend": "embedding-linear.v1", "params": {}},
+                                                       {"backend": "tfidf-linear.v1", "params": {}}]}),
     "embedding-textpool": ("embedding-linear.v1", {"pooling": "text"}),
     "embedding-prior": ("embedding-linear.v1", {"prior_weight": 1.0}),
     "embedding-C1": ("embedding-linear.v1", {"C": 1.0}),
@@ -66,14 +69,15 @@ def corpus_one(spec: str, corpus: Path, folds: int, coder: str = "consensus") ->
         model = train_model([], None, cb.theme_ids, backend=backend, params=params, codebook=cb, n_folds=0)
     else:
         model = train_model(ts.texts, ts.Y, cb.theme_ids, backend=backend, params=params, groups=ts.groups,
-                            n_folds=n_folds, codebook=cb)
+                            documents=ts.doc_ids, spans=ts.spans, n_folds=n_folds, codebook=cb)
     train_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     held = evaluate_split(model, docs, anns, comps, cb, split="heldout", coder=coder)
     eval_s = time.perf_counter() - t0
     return {"spec": spec, "backend": backend, "params": params, "n_train_units": len(ts.texts),
             "train_seconds": train_s, "heldout_seconds": eval_s, "heldout": held,
-            "cv": model.meta.get("cv"), "thresholds": model.thresholds}
+            "cv": model.meta.get("cv"), "cv_document": model.meta.get("cv_document"),
+            "thresholds": model.thresholds, "document_thresholds": model.document_thresholds}
 
 
 def exam_one(spec: str, questions: list[str], folds: int) -> dict:
@@ -146,8 +150,11 @@ def main() -> None:
         if a.which == "corpus":
             h = res["heldout"]
             ag = h["agreement"]
-            print(f"{spec:20s} held-out macro-F1 {h['macro_f1']:.3f} micro-F1 {h['micro_f1']:.3f} "
-                  f"alpha(model,{a.coder}) {ag[f'model vs {a.coder}']['alpha']:.3f}  train {res['train_seconds']:.0f}s "
+            d = h["document"]
+            print(f"{spec:20s} held-out units: macro-F1 {h['macro_f1']:.3f} micro-F1 {h['micro_f1']:.3f} "
+                  f"alpha(model,{a.coder}) {ag[f'model vs {a.coder}']['alpha']:.3f} | documents: macro-F1 "
+                  f"{d['macro_f1']:.3f} alpha {d['agreement'][f'model vs {a.coder}']['alpha']:.3f} | "
+                  f"CV units {res['cv']['macro_f1'] if res['cv'] else float('nan'):.3f} | train {res['train_seconds']:.0f}s "
                   f"peak {res['peak_rss_mb']:.0f} MB", flush=True)
         else:
             for k, q in res["questions"].items():

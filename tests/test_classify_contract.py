@@ -12,7 +12,7 @@ from reviewcoder.classify import ThemeClassifier, make_backend
 from reviewcoder.errors import ModelError, NotFittedError
 
 THEMES = ["violence", "school", "money"]
-FAST = ["tfidf-linear.v1", "embedding-linear.v1", "zeroshot.v1", "ensemble.v1"]
+FAST = ["tfidf-linear.v1", "embedding-linear.v1", "sentence-linear.v1", "zeroshot.v1", "ensemble.v1"]
 
 
 def _make(name):
@@ -38,7 +38,7 @@ def test_fit_returns_self_and_shapes(name):
     assert clf.predict_proba([]).shape == (0, 3)
 
 
-@pytest.mark.parametrize("name", ["tfidf-linear.v1", "embedding-linear.v1"])
+@pytest.mark.parametrize("name", ["tfidf-linear.v1", "embedding-linear.v1", "sentence-linear.v1"])
 def test_overfits_tiny_data(name):
     texts, Y, _ = tiny_data(60)
     clf = make_backend(name, encoder=FakeEncoder(), C=100.0).fit(texts, Y, theme_ids=THEMES)
@@ -46,7 +46,7 @@ def test_overfits_tiny_data(name):
     assert ((P >= 0.5) == Y.astype(bool)).mean() > 0.95
 
 
-@pytest.mark.parametrize("name", ["tfidf-linear.v1", "embedding-linear.v1"])
+@pytest.mark.parametrize("name", ["tfidf-linear.v1", "embedding-linear.v1", "sentence-linear.v1"])
 def test_column_order_follows_theme_ids(name):
     texts, Y, _ = tiny_data(60)
     a = _make(name).fit(texts, Y, theme_ids=THEMES).predict_proba(texts[:10])
@@ -65,7 +65,7 @@ def test_saved_arrays_rebuild_the_same_predictions(name):
     np.testing.assert_allclose(again.predict_proba(texts[:9]), clf.predict_proba(texts[:9]), atol=1e-6)
 
 
-@pytest.mark.parametrize("name", ["tfidf-linear.v1", "embedding-linear.v1"])
+@pytest.mark.parametrize("name", ["tfidf-linear.v1", "embedding-linear.v1", "sentence-linear.v1"])
 def test_bad_training_data_is_refused(name):
     texts, Y, _ = tiny_data(10)
     with pytest.raises(ModelError, match="rows"):
@@ -76,7 +76,7 @@ def test_bad_training_data_is_refused(name):
         _make(name).fit(texts, Y * 2, theme_ids=THEMES)
 
 
-@pytest.mark.parametrize("name", ["tfidf-linear.v1", "embedding-linear.v1"])
+@pytest.mark.parametrize("name", ["tfidf-linear.v1", "embedding-linear.v1", "sentence-linear.v1"])
 def test_theme_without_positives_gets_a_low_constant(name):
     texts, Y, _ = tiny_data(30)
     Y = Y.copy()
@@ -156,13 +156,13 @@ def test_ensemble_averages_member_logits_and_round_trips():
     texts, Y, _ = tiny_data(50)
     enc = FakeEncoder()
     ens = make_backend("ensemble", encoder=enc).fit(texts, Y, theme_ids=THEMES)
-    emb = make_backend("embedding", encoder=enc).fit(texts, Y, theme_ids=THEMES)
+    sent = make_backend("sentence", encoder=enc).fit(texts, Y, theme_ids=THEMES)
     tfidf = make_backend("tfidf").fit(texts, Y, theme_ids=THEMES)
-    expected = sigmoid((logit(emb.predict_proba(texts[:6])) + logit(tfidf.predict_proba(texts[:6]))) / 2)
+    expected = sigmoid((logit(sent.predict_proba(texts[:6])) + logit(tfidf.predict_proba(texts[:6]))) / 2)
     np.testing.assert_allclose(ens.predict_proba(texts[:6]), expected, atol=1e-6)
     params = ens.get_params()
-    assert [m["backend"] for m in params["members"]] == ["embedding-linear.v1", "tfidf-linear.v1"]
-    assert params["members"][0]["params"]["C"] == 4.0
+    assert [m["backend"] for m in params["members"]] == ["sentence-linear.v1", "tfidf-linear.v1"]
+    assert params["members"][0]["params"]["C"] == 1.0
     again = type(ens).from_saved(params, ens.get_arrays(), THEMES, encoder=enc)
     np.testing.assert_allclose(again.predict_proba(texts[:6]), expected, atol=1e-6)
     p, s = again.score_units(["Police hit him. Rent arrears."], ["Police hit him.", "Rent arrears."], [[0, 1]])

@@ -11,7 +11,7 @@ Only units the coder completed (or coded) are used; a unit with no theme is a ne
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Sequence
 
@@ -20,13 +20,14 @@ import numpy as np
 from ..errors import InputError, ModelError
 from ..records import Annotation, Completion, Document
 
-__all__ = ["TrainingSet", "build_training_set", "read_coded", "unit_texts", "choose_coder"]
+__all__ = ["TrainingSet", "build_training_set", "read_coded", "unit_texts", "unit_segments", "choose_coder"]
 
 
 @dataclass
 class TrainingSet:
     """``texts[i]`` is unit ``units[i]`` of document ``doc_ids[i]``; ``Y`` int8 (n_units, n_themes);
-    ``groups[i]`` the cross-validation group (author, else document)."""
+    ``groups[i]`` the cross-validation group (author, else document); ``spans[i]`` the coder's evidence
+    spans in unit i as ``(theme, start, end)`` with offsets into ``texts[i]``."""
 
     units: list[str]
     texts: list[str]
@@ -36,6 +37,7 @@ class TrainingSet:
     theme_ids: list[str]
     coder: str
     skipped: list[str]
+    spans: list[list[tuple[str, int, int]]] = field(default_factory=list)
 
     def positives(self) -> dict[str, int]:
         return {t: int(self.Y[:, j].sum()) for j, t in enumerate(self.theme_ids)}
@@ -43,16 +45,22 @@ class TrainingSet:
 
 def unit_texts(documents: Sequence[Document], units: Sequence[str]) -> tuple[dict[str, str], list[str]]:
     """Texts of ``units`` (paragraph/sentence/document ids); returns ``(texts by unit, problems)``."""
+    found, problems = unit_segments(documents, units)
+    return {u: text for u, (_, text) in found.items()}, problems
+
+
+def unit_segments(documents: Sequence[Document], units: Sequence[str]) -> tuple[dict[str, tuple[int, str]], list[str]]:
+    """Start offset in its document and text of each of ``units``; returns ``(by unit, problems)``."""
     from ..segment import segment_paragraphs, segment_sentences
 
     by_id = {d.id: d for d in documents}
     paras: dict[str, list] = {}
     sents: dict[str, list] = {}
-    out: dict[str, str] = {}
+    out: dict[str, tuple[int, str]] = {}
     problems: list[str] = []
     for unit in units:
         if unit in by_id:
-            out[unit] = by_id[unit].text
+            out[unit] = (0, by_id[unit].text)
             continue
         doc_id, _, tail = unit.rpartition("#")
         doc = by_id.get(doc_id)
@@ -68,7 +76,7 @@ def unit_texts(documents: Sequence[Document], units: Sequence[str]) -> tuple[dic
             problems.append(f"unit {unit!r}: document {doc_id!r} has only {len(segs)} "
                             f"{'paragraphs' if tail[0] == 'p' else 'sentences'}")
             continue
-        out[unit] = segs[index].text
+        out[unit] = (segs[index].start, segs[index].text)
     return out, problems
 
 
@@ -110,16 +118,28 @@ def build_training_set(
     anns = [a for a in annotations if a.coder == who and a.doc_id in keep]
     comps = [c for c in completions if c.coder == who and c.doc_id in keep]
     Y, units = indicator_matrix(anns, comps, list(theme_ids), coder=who)
-    texts_by_unit, problems = unit_texts(docs, units)
+    found, problems = unit_segments(docs, units)
+    texts_by_unit = {u: text for u, (_, text) in found.items()}
     rows = [i for i, u in enumerate(units) if u in texts_by_unit and texts_by_unit[u].strip()]
     skipped = problems + [f"unit {units[i]!r} is empty" for i, u in enumerate(units)
                           if u in texts_by_unit and not texts_by_unit[u].strip()]
     meta = {d.id: d.meta for d in docs}
     doc_ids = [u.split("#", 1)[0] if u not in meta else u for u in (units[i] for i in rows)]
     groups = [str(meta.get(d, {}).get(group_key) or d) for d in doc_ids]
+    # evidence spans, moved from document offsets to offsets in the unit's text
+    row_of = {units[i]: k for k, i in enumerate(rows)}
+    spans: list[list[tuple[str, int, int]]] = [[] for _ in rows]
+    for a in anns:
+        k = row_of.get(a.item)
+        if k is None or a.start is None or a.theme not in theme_ids:
+            continue
+        start, text = found[a.item]
+        lo, hi = max(0, a.start - start), min(len(text), a.end - start)
+        if lo < hi:
+            spans[k].append((a.theme, lo, hi))
     return TrainingSet(
         units=[units[i] for i in rows], texts=[texts_by_unit[units[i]] for i in rows], Y=Y[rows].astype(np.int8),
-        groups=groups, doc_ids=doc_ids, theme_ids=list(theme_ids), coder=who, skipped=skipped,
+        groups=groups, doc_ids=doc_ids, theme_ids=list(theme_ids), coder=who, skipped=skipped, spans=spans,
     )
 
 

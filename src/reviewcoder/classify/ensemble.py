@@ -1,10 +1,12 @@
 """An ensemble of backends ("ensemble.v1"): the mean of the members' logits.
 
-The default members are the frozen-MiniLM head (``embedding-linear.v1``) and the TF-IDF head
-(``tfidf-linear.v1``): the first reads meaning, the second the words coders key on. On the corpus's
-held-out authors the pair scored clearly above either member alone (bench/RESULTS-classifier.md), which
-is why it earns its place. Each member is trained as it would be alone; the trainer then calibrates
-the ensemble's scores and picks its thresholds by cross-validation like any backend.
+The default members are the frozen-MiniLM sentence head learned from the coders' evidence spans
+(``sentence-linear.v1``) and the TF-IDF head (``tfidf-linear.v1``): the first reads the meaning of the
+sentence that shows a theme, the second the words coders key on. In cross-validation on the corpus's
+training authors the pair scored above either member alone and above the paragraph-level MiniLM head
+beside TF-IDF (bench/RESULTS-classifier.md), which is why it earns its place. Each member is trained as
+it would be alone (members that learn from evidence spans get them); the trainer then calibrates the
+ensemble's scores and picks its thresholds by cross-validation like any backend.
 Saved state: each member's arrays under ``m<i>.``; ``params["members"]`` names them with versions.
 """
 
@@ -19,7 +21,14 @@ from .base import check_fitted, check_training_data, logit, sigmoid
 
 __all__ = ["Ensemble", "DEFAULT_MEMBERS"]
 
-DEFAULT_MEMBERS = ({"backend": "embedding-linear.v1", "params": {}}, {"backend": "tfidf-linear.v1", "params": {}})
+DEFAULT_MEMBERS = ({"backend": "sentence-linear.v1", "params": {}}, {"backend": "tfidf-linear.v1", "params": {}})
+
+
+def accepts_spans(method: Any) -> bool:
+    """Whether a backend's fit/fit_features learns from evidence spans (takes ``spans=``)."""
+    import inspect
+
+    return "spans" in inspect.signature(method).parameters
 
 
 class EnsembleFeatures:
@@ -91,7 +100,7 @@ class Ensemble:
         return EnsembleFeatures(texts, [m.featurize(texts) if hasattr(m, "fit_features") else None
                                         for m in self._models_or_fresh()])
 
-    def fit_features(self, F: EnsembleFeatures, Y: Any, theme_ids: Sequence[str]) -> "Ensemble":
+    def fit_features(self, F: EnsembleFeatures, Y: Any, theme_ids: Sequence[str], spans: Any = None) -> "Ensemble":
         Y = check_training_data(F.texts, Y, theme_ids)
         models = self._fresh()
         if self._encoder is not None:
@@ -99,18 +108,17 @@ class Ensemble:
                 if hasattr(m, "encoder"):
                     m.encoder = self._encoder
         for m, x in zip(models, F.parts):
-            if x is not None:
-                m.fit_features(x, Y, theme_ids)
-            else:
-                m.fit(F.texts, Y, theme_ids)
+            fit = m.fit_features if x is not None else m.fit
+            kwargs = {"spans": spans} if spans is not None and accepts_spans(fit) else {}
+            fit(x if x is not None else F.texts, Y, theme_ids, **kwargs)
         self._models = models
         self.theme_ids_ = list(theme_ids)
         return self
 
-    def fit(self, texts: Sequence[str], Y: Any, theme_ids: Sequence[str]) -> "Ensemble":
+    def fit(self, texts: Sequence[str], Y: Any, theme_ids: Sequence[str], spans: Any = None) -> "Ensemble":
         texts = list(texts)
         check_training_data(texts, Y, theme_ids)
-        return self.fit_features(self.featurize(texts), Y, theme_ids)
+        return self.fit_features(self.featurize(texts), Y, theme_ids, spans=spans)
 
     @staticmethod
     def _combine(probs: list[np.ndarray]) -> np.ndarray:

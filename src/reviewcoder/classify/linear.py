@@ -35,26 +35,29 @@ class LinearHead:
     def get_params(self) -> dict[str, Any]:
         return {"C": self.C, "class_weight": self.class_weight, "max_iter": self.max_iter, "seed": self.seed}
 
-    def fit(self, X: Any, Y: np.ndarray, sample_weight: np.ndarray | None = None) -> "LinearHead":
-        """``X`` (n, dim), ``Y`` 0/1 (n, n_themes), ``sample_weight`` (n,) or None."""
+    def fit(self, X: Any, Y: np.ndarray, sample_weight: np.ndarray | None = None,
+            mask: np.ndarray | None = None) -> "LinearHead":
+        """``X`` (n, dim), ``Y`` 0/1 (n, n_themes), ``sample_weight`` (n,) or None; ``mask`` bool
+        (n, n_themes) or None: rows where ``mask[:, j]`` is False are left out of theme j's fit."""
         from sklearn.linear_model import LogisticRegression
 
-        n, n_themes = Y.shape
+        n_themes = Y.shape[1]
         dim = X.shape[1]
         coef = np.zeros((n_themes, dim), dtype=np.float64)
         intercept = np.zeros(n_themes, dtype=np.float64)
         for j in range(n_themes):
-            y = Y[:, j]
-            k = int(y.sum())
-            if k == 0 or k == n:
-                p = (k + 0.5) / (n + 1)
+            rows = slice(None) if mask is None else np.flatnonzero(mask[:, j])
+            y = Y[rows, j]
+            k, n_j = int(y.sum()), len(y)
+            if k == 0 or k == n_j:
+                p = (k + 0.5) / (n_j + 1)
                 intercept[j] = np.log(p / (1 - p))
                 continue
             lr = LogisticRegression(
                 C=self.C, class_weight=self.class_weight, max_iter=self.max_iter, random_state=self.seed,
                 solver="liblinear" if hasattr(X, "tocsr") else "lbfgs",
             )
-            lr.fit(X, y, sample_weight=sample_weight)
+            lr.fit(X[rows], y, sample_weight=None if sample_weight is None else sample_weight[rows])
             coef[j] = lr.coef_[0]
             intercept[j] = lr.intercept_[0]
         self.coef_ = coef.astype(np.float32)

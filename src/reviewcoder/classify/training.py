@@ -29,7 +29,8 @@ import numpy as np
 from ..errors import ModelError
 from .base import ThemeModel, check_training_data, logit
 from .embedding import EmbeddingLinear
-from .ensemble import Ensemble
+from .ensemble import Ensemble, accepts_spans
+from .sentence import SentenceLinear
 from .tfidf import TfidfLinear
 from .zeroshot import ZeroShot
 
@@ -47,12 +48,14 @@ def _finetune_class():
 BACKENDS: dict[str, Any] = {
     TfidfLinear.name: TfidfLinear,
     EmbeddingLinear.name: EmbeddingLinear,
+    SentenceLinear.name: SentenceLinear,
     ZeroShot.name: ZeroShot,
     Ensemble.name: Ensemble,
     "finetune.v1": _finetune_class,
 }
 #: Short names accepted on the command line.
-ALIASES = {"tfidf": TfidfLinear.name, "embedding": EmbeddingLinear.name, "zeroshot": ZeroShot.name,
+ALIASES = {"tfidf": TfidfLinear.name, "embedding": EmbeddingLinear.name, "sentence": SentenceLinear.name,
+           "zeroshot": ZeroShot.name,
            "ensemble": Ensemble.name, "finetune": "finetune.v1"}
 
 
@@ -167,6 +170,14 @@ def _per_theme_f1(Y: np.ndarray, Yhat: np.ndarray, theme_ids: Sequence[str]) -> 
                               "support": d["support"]} for t, d in r["per_theme"].items()}}
 
 
+def _fit(method: Callable, X: Any, Y: np.ndarray, theme_ids: Sequence[str], spans: Any, rows: Any = None) -> None:
+    """``method(X, Y, theme_ids)``, with the evidence spans of ``rows`` (all: None) when it learns from them."""
+    if spans is not None and accepts_spans(method):
+        method(X, Y, theme_ids, spans=list(spans) if rows is None else [spans[k] for k in rows])
+    else:
+        method(X, Y, theme_ids)
+
+
 def train_model(
     texts: Sequence[str],
     Y: Any,
@@ -175,6 +186,7 @@ def train_model(
     params: dict[str, Any] | None = None,
     groups: Sequence[str] | None = None,
     documents: Sequence[str] | None = None,
+    spans: Sequence[Sequence[tuple[str, int, int]]] | None = None,
     n_folds: int = 5,
     seed: int = 0,
     codebook: Any = None,
@@ -186,7 +198,8 @@ def train_model(
 
     ``texts``: n unit texts; ``Y``: int (n, n_themes) in ``theme_ids`` order; ``groups``: n group
     labels for grouped folds (author, or document); ``documents``: n document ids, for the
-    document-level thresholds (None: documents use the unit thresholds); ``n_folds=0`` skips cross-validation (thresholds
+    document-level thresholds (None: documents use the unit thresholds); ``spans``: per text, the
+    coder's evidence spans ``(theme, start, end)`` in it, for backends that learn from them; ``n_folds=0`` skips cross-validation (thresholds
     0.5, no calibration: for the zero-shot backend with no codes). ``progress(message)`` is called at
     each step.
     """
@@ -198,6 +211,8 @@ def train_model(
     Y = check_training_data(texts, np.zeros((len(texts), len(theme_ids))) if Y is None else Y, theme_ids)
     if documents is not None and len(documents) != len(texts):
         raise ModelError(f"documents has {len(documents)} ids but there are {len(texts)} texts; give one document id per text")
+    if spans is not None and len(spans) != len(texts):
+        raise ModelError(f"spans has {len(spans)} entries but there are {len(texts)} texts; give one list per text")
     params = dict(params or {})
     key = ALIASES.get(backend, backend)
     import inspect
@@ -227,10 +242,10 @@ def train_model(
                 say(f"cross-validation fold {i}/{len(folds)}")
                 clf = make_backend(key, codebook=codebook, encoder=encoder, **params)
                 if X is not None:
-                    clf.fit_features(X[tr], Y[tr], theme_ids)
+                    _fit(clf.fit_features, X[tr], Y[tr], theme_ids, spans, tr)
                     P_oof[te] = clf.predict_proba_features(X[te])
                 else:
-                    clf.fit([texts[k] for k in tr], Y[tr], theme_ids)
+                    _fit(clf.fit, [texts[k] for k in tr], Y[tr], theme_ids, spans, tr)
                     P_oof[te] = clf.predict_proba([texts[k] for k in te])
     cal = fit_calibration(P_oof, Y) if (P_oof is not None and calibrate) else None
     if P_oof is not None:
@@ -251,9 +266,9 @@ def train_model(
     say("fitting on all units")
     final = make_backend(key, codebook=codebook, encoder=encoder, **params)
     if X is not None:
-        final.fit_features(X, Y, theme_ids)
+        _fit(final.fit_features, X, Y, theme_ids, spans)
     elif needs_labels:
-        final.fit(texts, Y, theme_ids)
+        _fit(final.fit, texts, Y, theme_ids, spans)
     else:
         final.fit((), None, theme_ids)
     seconds = time.perf_counter() - t0

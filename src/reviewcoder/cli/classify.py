@@ -82,16 +82,16 @@ def register(app: typer.Typer) -> None:
                 warn(f"skipped {s}")
             if len(ts.skipped) > 10:
                 warn(f"... and {len(ts.skipped) - 10} more units skipped")
-            texts, Y, groups, doc_ids, who = ts.texts, ts.Y, ts.groups, ts.doc_ids, ts.coder
+            texts, Y, groups, doc_ids, spans, who = ts.texts, ts.Y, ts.groups, ts.doc_ids, ts.spans, ts.coder
             n_docs, n_groups = len(set(ts.doc_ids)), len(set(groups))
         else:
             if backend not in ("zeroshot", "zeroshot.v1"):
                 raise InputError("No codes to learn from; give --annotations or a --store with codes, or --backend zeroshot")
-            texts, Y, groups, doc_ids, who, n_docs, n_groups = [], None, None, None, None, 0, 0
+            texts, Y, groups, doc_ids, spans, who, n_docs, n_groups = [], None, None, None, None, None, 0, 0
         echo(f"training {backend} on {len(texts)} units from {n_docs} documents"
              + (f" ({n_groups} {group_by} groups)" if n_groups else "") + (f", coder {who}" if who else ""))
         model = train_model(texts, Y, cb.theme_ids, backend=backend, params=params, groups=groups, documents=doc_ids,
-                            n_folds=folds, seed=seed, codebook=cb, progress=lambda m: echo(f"  {m}"))
+                            spans=spans, n_folds=folds, seed=seed, codebook=cb, progress=lambda m: echo(f"  {m}"))
         extra: dict = {"training": {"source": source, "coder": who, "split": split, "n_documents": n_docs,
                                     "group_by": group_by}}
         args = ["reviewcoder", "train"]
