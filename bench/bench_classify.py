@@ -74,10 +74,35 @@ def corpus_one(spec: str, corpus: Path, folds: int, coder: str = "consensus") ->
     t0 = time.perf_counter()
     held = evaluate_split(model, docs, anns, comps, cb, split="heldout", coder=coder)
     eval_s = time.perf_counter() - t0
-    return {"spec": spec, "backend": backend, "params": params, "n_train_units": len(ts.texts),
+    return {"evidence": evidence_hits(model, docs, anns, coder), "spec": spec, "backend": backend, "params": params, "n_train_units": len(ts.texts),
             "train_seconds": train_s, "heldout_seconds": eval_s, "heldout": held,
             "cv": model.meta.get("cv"), "cv_document": model.meta.get("cv_document"),
             "thresholds": model.thresholds, "document_thresholds": model.document_thresholds}
+
+
+def evidence_hits(model, docs, anns, coder: str) -> dict:
+    """Pre-code the held-out reviews as precode does; the share of evidence excerpts that overlap a span
+    the reference coder marked for the same theme in the same review (among all excerpts, and among
+    those for themes the coder also gave the review)."""
+    from reviewcoder.precode import score_documents
+
+    held = [d for d in docs if d.meta.get("split") == "heldout"]
+    marked: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for a in anns:
+        if a.coder == coder and a.start is not None:
+            marked.setdefault((a.doc_id, a.theme), []).append((a.start, a.end))
+    n = hit = n_agreed = hit_agreed = 0
+    for rec in score_documents(model, held):
+        for e in rec["evidence"]:
+            spans = marked.get((rec["id"], e["theme"]), [])
+            h = any(e["start"] < b and a < e["end"] for a, b in spans)
+            n += 1
+            hit += h
+            if spans:
+                n_agreed += 1
+                hit_agreed += h
+    return {"n_excerpts": n, "hit_rate": hit / n if n else None,
+            "n_excerpts_agreed_themes": n_agreed, "hit_rate_agreed_themes": hit_agreed / n_agreed if n_agreed else None}
 
 
 def exam_one(spec: str, questions: list[str], folds: int) -> dict:
@@ -154,7 +179,8 @@ def main() -> None:
             print(f"{spec:20s} held-out units: macro-F1 {h['macro_f1']:.3f} micro-F1 {h['micro_f1']:.3f} "
                   f"alpha(model,{a.coder}) {ag[f'model vs {a.coder}']['alpha']:.3f} | documents: macro-F1 "
                   f"{d['macro_f1']:.3f} alpha {d['agreement'][f'model vs {a.coder}']['alpha']:.3f} | "
-                  f"CV units {res['cv']['macro_f1'] if res['cv'] else float('nan'):.3f} | train {res['train_seconds']:.0f}s "
+                  f"CV units {res['cv']['macro_f1'] if res['cv'] else float('nan'):.3f} | evidence on a coded span "
+                  f"{res['evidence']['hit_rate_agreed_themes'] or 0:.3f} | train {res['train_seconds']:.0f}s "
                   f"peak {res['peak_rss_mb']:.0f} MB", flush=True)
         else:
             for k, q in res["questions"].items():

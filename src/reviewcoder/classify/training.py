@@ -199,8 +199,9 @@ def train_model(
     ``texts``: n unit texts; ``Y``: int (n, n_themes) in ``theme_ids`` order; ``groups``: n group
     labels for grouped folds (author, or document); ``documents``: n document ids, for the
     document-level thresholds (None: documents use the unit thresholds); ``spans``: per text, the
-    coder's evidence spans ``(theme, start, end)`` in it, for backends that learn from them; ``n_folds=0`` skips cross-validation (thresholds
-    0.5, no calibration: for the zero-shot backend with no codes). ``progress(message)`` is called at
+    coder's evidence spans ``(theme, start, end)`` in it, for backends that learn from them (the
+    others ignore them); ``n_folds=0`` skips cross-validation (thresholds 0.5, no calibration: for the
+    zero-shot backend with no codes). ``progress(message)`` is called at
     each step.
     """
     say = progress or (lambda _msg: None)
