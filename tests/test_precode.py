@@ -201,6 +201,8 @@ def test_embedded_default_precodes_the_sample_reviews_offline(tmp_path):
     info = read_model_json(default_model_path())
     assert info["codebook"]["fingerprint"] == default_codebook().fingerprint()
     assert info["heldout"]["n_units"] > 0 and info["training"]["coder"] == "consensus"
+    assert set(info["document_thresholds"]) == set(info["theme_ids"])
+    assert info["heldout"]["document"]["n_documents"] > 0
     model = load_model(codebook=default_codebook())
     out = tmp_path / "pre.jsonl"
     report = precode(samples, out, model=model)

@@ -5,9 +5,10 @@ for a theme is the highest score of its paragraphs, and its themes are those at 
 document threshold. The evidence for a theme is, in each paragraph at or above the theme's unit
 threshold (best first, ``max_evidence`` at most; at least the best paragraph), the sentence that
 scores highest for that theme, widened to the neighbouring sentences of the same paragraph that reach
-the unit threshold too. With the frozen-encoder backends every sentence is encoded
-once and serves both the paragraph's score (token-weighted mean of its sentences) and the evidence
-search; a document of any length is handled through its units, never truncated.
+the unit threshold too. With the frozen-encoder backends every sentence is encoded once and serves
+both the paragraph's score (its best sentence's score for the sentence head, the token-weighted mean
+of its sentence vectors for the paragraph head) and the evidence search; a document of any length is
+handled through its units, never truncated.
 
 Output (DESIGN.md, interface), one line per input record, in input order::
 
