@@ -39,7 +39,7 @@ def register(app: typer.Typer) -> None:
         coder: Optional[str] = typer.Option(None, "--coder", help="Whose codes to learn from (default: consensus, or the only coder)."),
         split: Optional[str] = typer.Option(None, "--split", help="Train only on documents whose meta split is this (e.g. train)."),
         heldout: Optional[str] = typer.Option(None, "--evaluate-split", help="After training, evaluate on documents of this split (e.g. heldout) and record it in the model card."),
-        backend: str = typer.Option("ensemble", "--backend", "-b", help="ensemble | embedding | tfidf | finetune | zeroshot (or a versioned name)."),
+        backend: str = typer.Option("ensemble", "--backend", "-b", help="ensemble | sentence | embedding | tfidf | finetune | zeroshot (or a versioned name)."),
         param: Optional[List[str]] = typer.Option(None, "--param", "-p", help="Backend parameter NAME=VALUE, repeatable (e.g. -p C=4)."),
         codebook_path: Optional[Path] = typer.Option(None, "--codebook", help="Codebook YAML (default: the embedded panel-2018-19)."),
         group_by: str = typer.Option("author", "--group-by", help="Document meta field that groups cross-validation folds."),
