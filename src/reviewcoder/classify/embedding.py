@@ -77,6 +77,14 @@ class EncoderFeatures:
         units = [" ".join(sentences[i] for i in g) for g in groups]
         return self.featurize(units), normalize(E)
 
+    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+        """Probabilities (len(texts), n_themes): ``predict_proba_features(featurize(texts))``."""
+        check_fitted(self)
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, len(self.theme_ids_)))
+        return self.predict_proba_features(self.featurize(texts))
+
     def score_units(self, paragraphs: Sequence[str], sentences: Sequence[str],
                     groups: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
         """Raw scores of units and of their sentences, (len(groups), n_themes) and (len(sentences), n_themes).
@@ -160,13 +168,6 @@ class EmbeddingLinear(EncoderFeatures):
     def predict_proba_features(self, X: np.ndarray) -> np.ndarray:
         check_fitted(self)
         return self.head_.predict_proba(np.asarray(X, dtype=np.float32))
-
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        check_fitted(self)
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, len(self.theme_ids_)))
-        return self.predict_proba_features(self.featurize(texts))
 
     def get_arrays(self) -> dict[str, np.ndarray]:
         check_fitted(self)

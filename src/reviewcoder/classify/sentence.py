@@ -139,13 +139,6 @@ class SentenceLinear(EncoderFeatures):
         Z = self.head_.decision_function(F.vectors) if len(F.vectors) else np.zeros((0, len(self.theme_ids_)))
         return sigmoid(self._unit_logits(Z, F.groups))
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        check_fitted(self)
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, len(self.theme_ids_)))
-        return self.predict_proba_features(self.featurize(texts))
-
     def score_units(self, paragraphs: Sequence[str], sentences: Sequence[str],
                     groups: Sequence[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
         """Raw scores of units (their best sentence) and of the sentences; each sentence encoded once."""

@@ -106,13 +106,6 @@ class ZeroShot(EncoderFeatures):
     def predict_proba_features(self, X: np.ndarray) -> np.ndarray:
         return sigmoid((self.similarity(X) - self.center) / self.temperature)
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        check_fitted(self)
-        texts = list(texts)
-        if not texts:
-            return np.zeros((0, len(self.theme_ids_)))
-        return self.predict_proba_features(self.featurize(texts))
-
     def get_arrays(self) -> dict[str, np.ndarray]:
         check_fitted(self)
         return {"zeroshot.descriptions": self.descriptions_, "zeroshot.owner": self.owner_}
