@@ -154,3 +154,13 @@ def test_document_thresholds_round_trip_and_are_optional(tmp_path):
     old = load_model(path)
     assert old.document_thresholds is None
     assert old.document_threshold_array.tolist() == old.threshold_array.tolist()
+
+
+def test_a_model_json_missing_a_theme_threshold_is_named(tmp_path, trained):
+    _, model = trained
+    path = save_model(model, tmp_path / "m")
+    info = json.loads((path / "model.json").read_text())
+    info["document_thresholds"] = {t: 0.5 for t in THEMES[:-1]}
+    (path / "model.json").write_text(json.dumps(info))
+    with pytest.raises(ModelError, match=r"model.json has no document threshold for themes \['money'\].*retrain"):
+        load_model(path)

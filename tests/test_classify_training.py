@@ -166,3 +166,15 @@ def test_document_thresholds_are_chosen_on_documents_when_documents_are_given():
     assert without.document_threshold_array.tolist() == without.threshold_array.tolist()
     with pytest.raises(ModelError, match="one document id per text"):
         train_model(texts, Y, THEMES, backend="tfidf", documents=documents[:-1])
+
+
+def test_parameters_of_the_wrong_kind_and_unknown_members_fail_before_any_work():
+    from reviewcoder.classify import make_backend
+
+    with pytest.raises(ModelError, match="parameter C must be a float .*got 'abc'"):
+        make_backend("tfidf", C="abc")
+    with pytest.raises(ModelError, match="parameter C must be a float"):
+        make_backend("ensemble", members=[{"backend": "sentence-linear.v1", "params": {"C": "x"}}])
+    with pytest.raises(ModelError, match="Unknown backend 'nope'"):
+        make_backend("ensemble", members=[{"backend": "nope"}])
+    assert make_backend("tfidf", C=4, max_features=None).C == 4  # ints for floats, null for "none" are fine

@@ -269,6 +269,13 @@ def read_model_json(path: str | Path) -> dict[str, Any]:
     for key in ("backend", "theme_ids", "thresholds", "codebook", "model_id"):
         if key not in info:
             raise ModelError(f"{f} has no '{key}'; the model folder is damaged or foreign, retrain it")
+    for key in ("thresholds", "document_thresholds"):
+        if key == "document_thresholds" and info.get(key) is None:
+            continue  # a model saved before document thresholds existed: documents use the unit ones
+        missing = [t for t in info["theme_ids"] if t not in (info.get(key) or {})]
+        if missing:
+            raise ModelError(f"{f} has no {key.replace('_', ' ')[:-1]} for themes {missing}; the model folder is "
+                             "damaged, retrain it")
     return info
 
 

@@ -59,6 +59,7 @@ class Ensemble:
         self._encoder = encoder
         self.theme_ids_: list[str] | None = None
         self._models: list[Any] | None = None
+        self._fresh()  # unknown member backends or parameters fail here, before any encoding
 
     def get_params(self) -> dict[str, Any]:
         """Members with their full parameters once fitted (so a saved ensemble rebuilds exactly)."""

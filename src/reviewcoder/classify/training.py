@@ -83,6 +83,20 @@ def make_backend(name: str, codebook: Any = None, encoder: Any = None, **params:
     if unknown:
         raise ModelError(f"Backend {cls.name} has no parameter(s) {sorted(unknown)}; known: "
                          f"{sorted(p for p in accepted if p != 'self')}")
+    for key, value in params.items():
+        # a value of the wrong kind (e.g. -p C=abc) would otherwise fail deep inside scikit-learn or torch
+        default = accepted[key].default
+        if value is None:  # JSON null: the backend's own "none" (e.g. max_features=None)
+            continue
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, (int, float)):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        else:
+            continue
+        if not ok:
+            raise ModelError(f"Backend {cls.name} parameter {key} must be a {type(default).__name__} "
+                             f"(default {default!r}); got {value!r}")
     return cls(**kwargs)
 
 
