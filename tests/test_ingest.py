@@ -80,3 +80,21 @@ def test_missing_input_and_wrong_suffix(tmp_path):
     odd.write_bytes(b"PK")
     with pytest.raises(InputError, match="suffix '.xlsx'"):
         read_documents(odd)
+
+
+def test_jsonl_objects_name_the_bad_line_and_keep_line_separators_inside_strings(tmp_path):
+    from reviewcoder.ingest import read_jsonl_objects
+
+    f = tmp_path / "x.jsonl"
+    f.write_text('{"id": "a", "text": "one\u2028two"}\n\n{"id": "b"}\n', encoding="utf-8")
+    got = list(read_jsonl_objects(f))
+    assert [w for w, _ in got] == [f"{f} line 1", f"{f} line 3"]
+    assert got[0][1]["text"] == "one\u2028two"
+    f.write_text('{"id": "a"}\n[1, 2]\n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"x.jsonl line 2 is not a JSON object .*; fix that line"):
+        list(read_jsonl_objects(f))
+    f.write_text('{"id": "a"}\n{"id": \n', encoding="utf-8")
+    with pytest.raises(InputError, match=r"x.jsonl line 2 is not valid JSON"):
+        list(read_jsonl_objects(f))
+    with pytest.raises(InputError, match="does not exist"):
+        list(read_jsonl_objects(tmp_path / "nope.jsonl"))

@@ -42,24 +42,17 @@ def is_unit_codes_file(path: Path) -> bool:
 
 def read_unit_codes(path: str | Path) -> list[dict[str, Any]]:
     """Read a unit-codes JSONL file, checking every record. Errors name the file and line."""
-    path = Path(path)
+    from .ingest import read_jsonl_objects
+
     records = []
-    with path.open(encoding="utf-8-sig") as fh:
-        for lineno, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            where = f"{path} line {lineno}"
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{where} is not valid JSON ({exc.msg}); fix that line") from None
-            for key in ("doc_id", "item", "coder", "themes"):
-                if key not in r:
-                    raise InputError(f"{where} has no '{key}'; unit codes need doc_id, item, coder, themes")
-            if not isinstance(r["themes"], list):
-                raise InputError(f"{where}: 'themes' must be a list (empty when no theme applies)")
-            r["_where"] = where
-            records.append(r)
+    for where, r in read_jsonl_objects(path):
+        for key in ("doc_id", "item", "coder", "themes"):
+            if key not in r:
+                raise InputError(f"{where} has no '{key}'; unit codes need doc_id, item, coder, themes")
+        if not isinstance(r["themes"], list):
+            raise InputError(f"{where}: 'themes' must be a list (empty when no theme applies)")
+        r["_where"] = where
+        records.append(r)
     return records
 
 

@@ -19,7 +19,8 @@ from typing import Iterator
 from .errors import InputError
 from .records import Document
 
-__all__ = ["read_documents", "read_documents_report", "iter_records", "Problem", "TEXT_SUFFIXES", "normalise_text"]
+__all__ = ["read_documents", "read_documents_report", "iter_records", "Problem", "TEXT_SUFFIXES", "normalise_text",
+           "read_jsonl_objects"]
 
 TEXT_SUFFIXES = (".txt", ".md", ".docx", ".pdf")
 # Tried in order for files that are not UTF-8: Windows-1252 covers what Word and older case systems
@@ -177,6 +178,34 @@ def _record_to_document(record: dict, source: str, file: Path) -> Document | Pro
         meta = {**extra, **meta}
     meta.setdefault("source", str(file))
     return Document(id=str(record["id"]), text=text, meta=meta)
+
+
+def read_jsonl_objects(path: str | Path, text: str | None = None, fix: str = "fix that line") -> Iterator[tuple[str, dict]]:
+    """``(where, record)`` for each non-blank line of the JSONL file ``path``, ``where`` = "PATH line N".
+
+    ``text``: the file's contents when the caller has already read them (default: read as UTF-8, a BOM
+    allowed). A line that is not a JSON object raises InputError naming the file and line, ending with
+    ``fix``. Lines are split on newlines only: a JSON string may hold U+2028 and other line separators.
+    """
+    path = Path(path)
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            raise InputError(f"{path} does not exist; check the path") from None
+        except UnicodeDecodeError:
+            raise InputError(f"{path} is not UTF-8; save it as UTF-8") from None
+    for lineno, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        where = f"{path} line {lineno}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"{where} is not valid JSON ({exc.msg}); {fix}") from None
+        if not isinstance(record, dict):
+            raise InputError(f"{where} is not a JSON object ({{...}}); {fix}")
+        yield where, record
 
 
 def _iter_jsonl(path: Path) -> Iterator[tuple[str, Document | Problem]]:

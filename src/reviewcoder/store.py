@@ -421,7 +421,7 @@ def read_long(path: str | Path) -> list[dict[str, Any]]:
     path = Path(path)
     if not path.is_file():
         raise InputError(f"Annotation file {path} does not exist; give a tidy long .csv or .jsonl (item, coder, label, value)")
-    from .ingest import normalise_text
+    from .ingest import normalise_text, read_jsonl_objects
 
     try:
         text = normalise_text(path.read_bytes().decode("utf-8-sig"))
@@ -429,16 +429,7 @@ def read_long(path: str | Path) -> list[dict[str, Any]]:
         raise InputError(f"{path} is not UTF-8; save it as UTF-8 (CSV UTF-8 in Excel)") from None
     raw: list[tuple[str, dict[str, Any]]] = []
     if path.suffix.lower() == ".jsonl":
-        for lineno, line in enumerate(text.split("\n"), start=1):
-            if line.strip():
-                where = f"{path} line {lineno}"
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise InputError(f"{where} is not valid JSON ({exc.msg}); fix that line") from None
-                if not isinstance(record, dict):
-                    raise InputError(f"{where} is not a JSON object with item, coder, label, value; fix that line")
-                raw.append((where, record))
+        raw += read_jsonl_objects(path, text, fix="each line holds item, coder, label, value")
     elif path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))
         header = [h.strip() for h in reader.fieldnames or []]

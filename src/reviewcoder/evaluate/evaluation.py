@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,18 +76,12 @@ def read_predictions(path: str | Path) -> list[dict[str, Any]]:
     text = path.read_text(encoding="utf-8-sig")
     records: list[dict[str, Any]] = []
     if path.suffix.lower() == ".jsonl":
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"{path} line {lineno} is not valid JSON ({exc.msg}); fix that line") from None
-            if not isinstance(rec, dict) or "id" not in rec or not isinstance(rec.get("themes"), list):
-                raise InputError(
-                    f"{path} line {lineno}: a prediction needs 'id' and a 'themes' list (the precode JSONL format)"
-                )
-            rec["_where"] = f"{path} line {lineno}"
+        from ..ingest import read_jsonl_objects
+
+        for where, rec in read_jsonl_objects(path, text):
+            if "id" not in rec or not isinstance(rec.get("themes"), list):
+                raise InputError(f"{where}: a prediction needs 'id' and a 'themes' list (the precode JSONL format)")
+            rec["_where"] = where
             records.append(rec)
     elif path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text, newline=""))

@@ -7,7 +7,6 @@ Rows come from human codes (the store) and from model pre-coding (precode output
 from __future__ import annotations
 
 import csv
-import json
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -53,14 +52,11 @@ def analyst_rows(codebook: Codebook, documents: Iterable[Document], annotations:
 def prediction_rows(codebook: Codebook, precode_jsonl: str | Path) -> list[dict[str, Any]]:
     """Model pre-coding (the precode JSONL) as table rows: per review x theme in ``themes``, the best evidence."""
     rows = []
-    path = Path(precode_jsonl)
-    for lineno, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            r = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise InputError(f"{path} line {lineno} is not valid JSON ({exc.msg}); is it a precode output file?") from None
+    from ..ingest import read_jsonl_objects
+
+    for where, r in read_jsonl_objects(precode_jsonl, fix="is it a precode output file?"):
+        if "id" not in r:
+            raise InputError(f"{where} has no 'id'; is it a precode output file?")
         for theme_id in r.get("themes", []):
             if theme_id not in codebook:
                 continue
